@@ -1,0 +1,52 @@
+// One jest setup for the whole repository (style rule 17): TypeScript through ts-jest's stock
+// ESM transform (transpile only; `tsc -b` is the typecheck), two projects:
+//   unit         every *.test.ts that is not an integration test; needs no service
+//   integration  *.int.test.ts; needs the environment of `scripts/test-env up`
+// Workspace packages resolve to their TypeScript sources, so tests never run stale builds.
+
+const packages = [
+  'spec-edn',
+  'state-machine',
+  'docker-driver',
+  'store-sqlite',
+  'expose-consul',
+  'expose-etcd',
+  'http-api',
+  'test-utils',
+];
+
+/** @type {import('jest').Config} */
+const shared = {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.jest.json' }],
+  },
+  moduleNameMapper: {
+    [`^@condo/(${packages.join('|')})$`]: '<rootDir>/packages/$1/src/index.ts',
+    '^@condo/condod$': '<rootDir>/apps/condod/src/index.ts',
+    // Sources import './x.js' (nodenext); jest resolves the .ts file.
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/\\.tsbuild/'],
+  modulePathIgnorePatterns: ['<rootDir>/packages/[^/]+/dist/', '<rootDir>/apps/[^/]+/dist/'],
+};
+
+/** @type {import('jest').Config} */
+export default {
+  projects: [
+    {
+      ...shared,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/{packages,apps}/*/{src,test}/**/*.test.ts'],
+      testPathIgnorePatterns: [...shared.testPathIgnorePatterns, '\\.int\\.test\\.ts$'],
+    },
+    {
+      ...shared,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/{packages,apps}/*/{src,test}/**/*.int.test.ts'],
+      globalSetup: '<rootDir>/scripts/jest-integration-setup.js',
+      slowTestThreshold: 30,
+    },
+  ],
+};

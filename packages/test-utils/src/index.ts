@@ -1,0 +1,22 @@
+export {
+  TestEnvMissingError,
+  controlTestEnv,
+  findRepoRoot,
+  loadTestEnv,
+  testEnvFile,
+} from './env.js';
+export type { TestEnv, TestEnvComponent } from './env.js';
+export { TEST_LABEL, TEST_RUN_LABEL, newTestRunId, testLabels } from './labels.js';
+export {
+  dockerTestRun,
+  pullImage,
+  removeTestContainers,
+  testDocker,
+  waitForHealth,
+} from './docker.js';
+export type { DockerTestRun, HealthStatus } from './docker.js';
+export { makeSpecDir } from './spec-dir.js';
+export type { SpecDir } from './spec-dir.js';
+export { Cleanups } from './cleanups.js';
+export { SimulatedClock } from './clock.js';
+export type { Clock } from './clock.js';
