@@ -1,0 +1,57 @@
+import type { Database } from 'better-sqlite3';
+
+/** `PRAGMA application_id` of every condo state database: "Cond" in ASCII. */
+export const APPLICATION_ID = 0x436f6e64;
+
+export interface MigrationContext {
+  newInstanceId: () => string;
+  now: () => number;
+}
+
+export interface Migration {
+  /** The `PRAGMA user_version` this migration leaves behind. */
+  version: number;
+  up(db: Database, ctx: MigrationContext): void;
+}
+
+/**
+ * Append-only: a released migration is never edited, a change is a new entry. Each runs in its
+ * own transaction together with its `user_version` bump, so a kill -9 leaves either the old or
+ * the new schema.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    up(db, ctx) {
+      db.exec(`
+        CREATE TABLE meta (
+          key   TEXT PRIMARY KEY NOT NULL,
+          value TEXT NOT NULL
+        ) STRICT;
+        CREATE TABLE snapshots (
+          service    TEXT PRIMARY KEY NOT NULL,
+          revision   TEXT NOT NULL,
+          snapshot   TEXT NOT NULL,
+          updated_at INTEGER NOT NULL
+        ) STRICT;
+      `);
+      const put = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
+      put.run('instance_id', ctx.newInstanceId());
+      put.run('created_at', String(ctx.now()));
+    },
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
+
+/** Brings a database at `from` up to {@link SCHEMA_VERSION}; the caller holds the lock. */
+export function migrate(db: Database, from: number, ctx: MigrationContext): void {
+  for (const migration of MIGRATIONS) {
+    if (migration.version <= from) continue;
+    db.transaction(() => {
+      migration.up(db, ctx);
+      if (from === 0) db.pragma(`application_id = ${APPLICATION_ID}`);
+      db.pragma(`user_version = ${migration.version}`);
+    }).immediate();
+  }
+}
