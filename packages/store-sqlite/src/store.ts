@@ -321,10 +321,18 @@ function classifyOpenError(path: string, error: unknown): unknown {
   return new StoreIoError(path, 'open', { cause: error });
 }
 
+// Duck-typed rather than `instanceof`: errors can come from another realm (jest's vm contexts).
 function isSqliteError(error: unknown): error is Error & { code: string } {
-  return error instanceof Database.SqliteError;
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as Error).name === 'SqliteError' &&
+    typeof (error as { code?: unknown }).code === 'string'
+  );
 }
 
-function isErrno(error: unknown, code: string): boolean {
-  return error instanceof Error && (error as NodeJS.ErrnoException).code === code;
+export function isErrno(error: unknown, code: string): boolean {
+  return (
+    typeof error === 'object' && error !== null && (error as NodeJS.ErrnoException).code === code
+  );
 }

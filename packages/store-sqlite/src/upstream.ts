@@ -3,7 +3,7 @@ import { existsSync, linkSync, readFileSync, rmSync } from 'node:fs';
 import type { UpstreamProblem } from './errors.js';
 import { StoreExistsError, UpstreamStateError } from './errors.js';
 import type { StoreClock } from './store.js';
-import { openSnapshotStore } from './store.js';
+import { isErrno, openSnapshotStore } from './store.js';
 
 export type JsonValue =
   null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -183,8 +183,7 @@ export function importUpstreamStateFile(options: ImportUpstreamOptions): ImportR
     try {
       linkSync(temp, to);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST')
-        throw new StoreExistsError(to, { cause: error });
+      if (isErrno(error, 'EEXIST')) throw new StoreExistsError(to, { cause: error });
       throw error;
     }
     return {
