@@ -1,0 +1,729 @@
+import { randomInt } from 'node:crypto';
+import Dockerode from 'dockerode';
+import {
+  type DockerAuthConfig,
+  type CredentialHelperRunner,
+  dockerConfigPath,
+  loadDockerConfig,
+  resolveRegistryAuth,
+  runCredentialHelper,
+} from './auth.js';
+import { type DockerEndpoint, dockerodeOptions, resolveDockerEndpoint } from './endpoint.js';
+import {
+  ContainerNameConflictError,
+  ContainerNotFoundError,
+  ContainerSpecError,
+  DockerApiVersionError,
+  DockerClosedError,
+  DockerError,
+  DockerRequestError,
+  DockerTimeoutError,
+  DockerUnavailableError,
+  ImageMissingError,
+  ImagePullError,
+} from './errors.js';
+import { DockerEventStream, EVENT_FILTERS, type DriverEventListener } from './events.js';
+import { parseImageReference } from './image-ref.js';
+import { JsonLineParser } from './json-lines.js';
+import {
+  condoLabels,
+  instanceLabelFilter,
+  mergeLabels,
+  LABEL_INSTANCE,
+  LABEL_SERVICE,
+  LABEL_SPEC_HASH,
+} from './labels.js';
+import { type Clock, Semaphore, systemClock } from './limiter.js';
+import {
+  type PullOutcome,
+  type PullPolicy,
+  type PullProgressEvent,
+  classifyPullFailure,
+  engineMessage,
+  streamLineError,
+  toProgressEvent,
+} from './pull.js';
+import {
+  type ContainerState,
+  type WatchOptions,
+  type WatchOutcome,
+  watchContainer,
+} from './watch.js';
+
+/** What `create` needs: the service, its owner, the spec revision, and the create body. */
+export interface CreateContainerOptions {
+  /** The service name (the spec file's name without `.edn`). */
+  service: string;
+  /** The daemon's stable instance id; `listManaged` finds the container by it. */
+  instanceId: string;
+  /** The canonical hash of the spec revision. */
+  specHash: string;
+  /** A Docker Engine API container-create body, passed through (its `Name`, if any, names it). */
+  spec: Readonly<Record<string, unknown>>;
+  /** Extra labels (merged under condo's own). */
+  labels?: Readonly<Record<string, string>>;
+}
+
+export interface CreatedContainer {
+  id: string;
+  name: string;
+}
+
+/** One container, as `inspect` reports it. */
+export interface ContainerDetails extends ContainerState {
+  id: string;
+  /** Without the leading `/`. */
+  name: string;
+  /** The image reference it was created from (`Config.Image`). */
+  image: string;
+  imageId: string;
+  labels: Readonly<Record<string, string>>;
+  /** ISO 8601. */
+  createdAt: string;
+  finishedAt: number | undefined;
+  hasHealthcheck: boolean;
+  restartPolicy: string;
+  restartCount: number;
+}
+
+/** One container of a condo instance, as `listManaged` reports it. */
+export interface ManagedContainer {
+  id: string;
+  name: string;
+  service: string;
+  instanceId: string;
+  specHash: string;
+  image: string;
+  /** `created`, `running`, `exited`, ... */
+  state: string;
+  labels: Readonly<Record<string, string>>;
+  /** Creation time, ms since the epoch. */
+  createdAt: number;
+}
+
+export interface PullOptions {
+  /** Progress lines, for logs. */
+  onProgress?: (event: PullProgressEvent) => void;
+}
+
+/**
+ * Everything condo asks of Docker. Build one per process (`connectDockerDriver`) and pass it down;
+ * every method has a timeout, engine calls share a concurrency limit, and every failure is a
+ * `DockerError` with a stable code.
+ */
+export interface DockerDriver {
+  /** The endpoint, as a URL without credentials (`unix:///var/run/docker.sock`). */
+  readonly endpoint: string;
+  /** The pinned API version (`1.41`), or undefined when the dockerode client was given as is. */
+  readonly apiVersion: string | undefined;
+  pull(image: string, policy: PullPolicy, options?: PullOptions): Promise<PullOutcome>;
+  imageExists(image: string): Promise<boolean>;
+  create(options: CreateContainerOptions): Promise<CreatedContainer>;
+  /** Starts a container; already running is fine. */
+  start(id: string): Promise<void>;
+  /** Stops with SIGTERM, then SIGKILL after `timeoutS`; already stopped is fine. */
+  stop(id: string, timeoutS: number): Promise<void>;
+  /** Removes (forcefully, with its anonymous volumes); already gone is fine. */
+  remove(id: string): Promise<void>;
+  inspect(id: string): Promise<ContainerDetails>;
+  /** Every container (running or not) labelled with condo's labels and this instance id. */
+  listManaged(instanceId: string): Promise<ManagedContainer[]>;
+  /** Listens to the shared event subscription; returns the unsubscribe function. */
+  subscribe(listener: DriverEventListener): () => void;
+  /** Until healthy, unhealthy, exited or removed (see design.md 4 for the health rules). */
+  watch(id: string, options?: WatchOptions): Promise<WatchOutcome>;
+  /** Re-reads the Docker config file (SIGHUP); resolves with its warnings. Keeps the old one on error. */
+  reloadAuth(): Promise<string[]>;
+  /** Ends the event subscription and rejects open watches. */
+  close(): Promise<void>;
+}
+
+export interface DriverOptions {
+  /** Docker config file for registry auth (default: `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`). */
+  dockerConfig?: string;
+  /** Environment for the config path and credential helpers (default `process.env`). */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Timeout of an ordinary engine call (default 30 s). A stop gets its own timeout on top. */
+  callTimeoutMs?: number;
+  /** Timeout of a whole pull (default 10 min). */
+  pullTimeoutMs?: number;
+  /** Engine calls in flight at once (default 16); pulls have their own limit (default 4). */
+  maxConcurrentCalls?: number;
+  maxConcurrentPulls?: number;
+  /** Warnings (auth config entries skipped); never carries a secret. */
+  onWarning?: (message: string) => void;
+  clock?: Clock;
+  /** How credential helpers run (tests can swap it). */
+  credentialHelper?: CredentialHelperRunner;
+  /** Safety re-inspect interval of `watch` (default 5 s). */
+  safetyIntervalMs?: number;
+}
+
+export interface ConnectOptions extends DriverOptions {
+  /** `-d/--docker`: `unix:///path` or `tcp://host:port`; else `DOCKER_HOST`, else the default socket. */
+  endpoint?: string;
+}
+
+/** The API versions this driver is written against. The lower bound has health events and `oom`. */
+export const MIN_API_VERSION = '1.40';
+export const MAX_API_VERSION = '1.47';
+
+function compareVersions(a: string, b: string): number {
+  const [am = 0, an = 0] = a.split('.').map(Number);
+  const [bm = 0, bn = 0] = b.split('.').map(Number);
+  return am - bm || an - bn;
+}
+
+/**
+ * The API version to pin: the engine's, capped at ours. Pure. Throws `DockerApiVersionError` when
+ * the engine is too old, or when it no longer accepts the version we would pin.
+ */
+export function negotiateApiVersion(
+  serverVersion: string,
+  serverMinVersion: string | undefined,
+): string {
+  const pinned =
+    compareVersions(serverVersion, MAX_API_VERSION) < 0 ? serverVersion : MAX_API_VERSION;
+  if (
+    !/^\d+\.\d+$/.test(serverVersion) ||
+    compareVersions(pinned, MIN_API_VERSION) < 0 ||
+    (serverMinVersion !== undefined && compareVersions(serverMinVersion, pinned) > 0)
+  ) {
+    throw new DockerApiVersionError(
+      serverVersion,
+      serverMinVersion ?? '?',
+      `${MIN_API_VERSION}..${MAX_API_VERSION}`,
+    );
+  }
+  return pinned;
+}
+
+const NAME_ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+
+/** `<service>_<11 random alphanumerics>` (design.md 5). */
+export function containerName(service: string): string {
+  let suffix = '';
+  for (let i = 0; i < 11; i++) suffix += NAME_ALPHABET[randomInt(NAME_ALPHABET.length)];
+  return `${service}_${suffix}`;
+}
+
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOENT',
+  'ECONNRESET',
+  'EPIPE',
+  'EACCES',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+]);
+
+function statusOf(err: unknown): number | undefined {
+  const s = (err as { statusCode?: unknown } | null)?.statusCode;
+  return typeof s === 'number' ? s : undefined;
+}
+
+function isUnavailable(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return (
+    (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) ||
+    /socket hang up/i.test((err as Error | null)?.message ?? '')
+  );
+}
+
+function parseTime(value: string | undefined): number | undefined {
+  if (!value || value.startsWith('0001-01-01')) return undefined;
+  const t = Date.parse(value);
+  return Number.isNaN(t) ? undefined : t;
+}
+
+function toDetails(info: Dockerode.ContainerInspectInfo): ContainerDetails {
+  const test = info.Config.Healthcheck?.Test;
+  const hasHealthcheck =
+    info.State.Health !== undefined ||
+    (Array.isArray(test) && test.length > 0 && test[0] !== 'NONE');
+  const raw = info.State.Health?.Status;
+  const health =
+    raw === 'healthy' || raw === 'unhealthy' || raw === 'starting'
+      ? raw
+      : hasHealthcheck
+        ? 'starting'
+        : 'none';
+  return {
+    id: info.Id,
+    name: info.Name.replace(/^\//, ''),
+    image: info.Config.Image,
+    imageId: info.Image,
+    labels: info.Config.Labels ?? {},
+    createdAt: info.Created,
+    status: info.State.Status,
+    running: info.State.Running,
+    exitCode: info.State.ExitCode,
+    oomKilled: info.State.OOMKilled,
+    health,
+    startedAt: parseTime(info.State.StartedAt),
+    finishedAt: parseTime(info.State.FinishedAt),
+    hasHealthcheck,
+    restartPolicy: info.HostConfig.RestartPolicy?.Name ?? '',
+    restartCount: info.RestartCount,
+  };
+}
+
+/**
+ * The dockerode-backed driver. Prefer `connectDockerDriver`, which resolves the endpoint and pins
+ * the API version; this wraps a dockerode client you already configured.
+ */
+export function createDockerodeDriver(
+  docker: Dockerode,
+  options: DriverOptions & { endpoint?: string; apiVersion?: string } = {},
+): DockerDriver {
+  return new DockerodeDriver(docker, options);
+}
+
+/**
+ * Resolves the endpoint (`options.endpoint`, else `DOCKER_HOST`, else the default socket, with
+ * TLS from `DOCKER_TLS_VERIFY`/`DOCKER_CERT_PATH`), negotiates the API version once, and returns
+ * a driver pinned to it.
+ */
+export async function connectDockerDriver(options: ConnectOptions = {}): Promise<DockerDriver> {
+  const env = options.env ?? process.env;
+  const endpoint: DockerEndpoint = resolveDockerEndpoint({ endpoint: options.endpoint, env });
+  const probe = new Dockerode(dockerodeOptions(endpoint));
+  const timeoutMs = options.callTimeoutMs ?? 30_000;
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  let version: { ApiVersion?: string; MinAPIVersion?: string };
+  try {
+    version = await dial<{ ApiVersion?: string; MinAPIVersion?: string }>(probe, {
+      path: '/version',
+      method: 'GET',
+      statusCodes: { 200: true },
+      abortSignal: controller.signal,
+    });
+  } catch (err) {
+    if (controller.signal.aborted)
+      throw new DockerTimeoutError(`connect to ${endpoint.url}`, timeoutMs);
+    if (isUnavailable(err))
+      throw new DockerUnavailableError(`connect to ${endpoint.url}`, { cause: err });
+    throw new DockerRequestError(`connect to ${endpoint.url}`, statusOf(err), engineMessage(err), {
+      cause: err,
+    });
+  } finally {
+    clearTimeout(timer);
+  }
+  const pinned = negotiateApiVersion(version.ApiVersion ?? '', version.MinAPIVersion);
+  const docker = new Dockerode(dockerodeOptions(endpoint, `v${pinned}`));
+  return new DockerodeDriver(docker, {
+    ...options,
+    env,
+    endpoint: endpoint.url,
+    apiVersion: pinned,
+  });
+}
+
+/** Promisified `modem.dial`, for the calls dockerode would otherwise mangle. */
+function dial<T>(docker: Dockerode, opts: Record<string, unknown>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    (
+      docker.modem as unknown as {
+        dial(o: Record<string, unknown>, cb: (err: Error | null, data: unknown) => void): void;
+      }
+    ).dial(opts, (err, data) => (err ? reject(err) : resolve(data as T)));
+  });
+}
+
+class DockerodeDriver implements DockerDriver {
+  readonly endpoint: string;
+  readonly apiVersion: string | undefined;
+  readonly #docker: Dockerode;
+  readonly #callTimeoutMs: number;
+  readonly #pullTimeoutMs: number;
+  readonly #calls: Semaphore;
+  readonly #pulls: Semaphore;
+  readonly #clock: Clock;
+  readonly #events: DockerEventStream;
+  readonly #closed = new AbortController();
+  readonly #configFile: string;
+  readonly #env: Readonly<Record<string, string | undefined>>;
+  readonly #runHelper: CredentialHelperRunner;
+  readonly #onWarning: (message: string) => void;
+  readonly #safetyIntervalMs: number | undefined;
+  #auth: Promise<DockerAuthConfig> | undefined;
+
+  constructor(
+    docker: Dockerode,
+    options: DriverOptions & { endpoint?: string; apiVersion?: string },
+  ) {
+    this.#docker = docker;
+    this.endpoint = options.endpoint ?? 'dockerode';
+    this.apiVersion = options.apiVersion;
+    this.#callTimeoutMs = options.callTimeoutMs ?? 30_000;
+    this.#pullTimeoutMs = options.pullTimeoutMs ?? 600_000;
+    this.#calls = new Semaphore(options.maxConcurrentCalls ?? 16);
+    this.#pulls = new Semaphore(options.maxConcurrentPulls ?? 4);
+    this.#clock = options.clock ?? systemClock;
+    this.#env = options.env ?? process.env;
+    this.#configFile = dockerConfigPath({ configPath: options.dockerConfig, env: this.#env });
+    this.#runHelper = options.credentialHelper ?? runCredentialHelper({ env: this.#env });
+    this.#onWarning = options.onWarning ?? (() => undefined);
+    this.#safetyIntervalMs = options.safetyIntervalMs;
+    this.#events = new DockerEventStream(
+      (since) =>
+        this.#docker.getEvents({
+          filters: EVENT_FILTERS,
+          ...(since === undefined ? {} : { since: since as unknown as number }),
+        }),
+      { clock: this.#clock },
+    );
+  }
+
+  /**
+   * Runs one engine call under the concurrency limit and a timeout that aborts the request.
+   * `on404`/`on304` turn those answers into results; everything else becomes a `DockerError`.
+   */
+  async #call<T>(
+    operation: string,
+    fn: (signal: AbortSignal) => Promise<T>,
+    handle: { timeoutMs?: number; on404?: (err: unknown) => T; on304?: () => T } = {},
+  ): Promise<T> {
+    if (this.#closed.signal.aborted) throw new DockerClosedError(operation);
+    const timeoutMs = handle.timeoutMs ?? this.#callTimeoutMs;
+    return this.#calls.run(async () => {
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), timeoutMs);
+      try {
+        return await fn(controller.signal);
+      } catch (err) {
+        if (controller.signal.aborted) throw new DockerTimeoutError(operation, timeoutMs);
+        const status = statusOf(err);
+        if (status === 404 && handle.on404) return handle.on404(err);
+        if (status === 304 && handle.on304) return handle.on304();
+        throw this.#wrap(operation, err);
+      } finally {
+        clearTimeout(timer);
+      }
+    });
+  }
+
+  #wrap(operation: string, err: unknown): DockerError {
+    if (err instanceof DockerError) return err;
+    if (isUnavailable(err)) return new DockerUnavailableError(operation, { cause: err });
+    return new DockerRequestError(operation, statusOf(err), engineMessage(err), { cause: err });
+  }
+
+  async imageExists(image: string): Promise<boolean> {
+    const ref = parseImageReference(image);
+    return this.#call(
+      `inspect image ${ref.canonical}`,
+      async (abortSignal) => {
+        await dial(this.#docker, {
+          path: `/images/${ref.canonical}/json`,
+          method: 'GET',
+          abortSignal,
+          statusCodes: { 200: true },
+        });
+        return true;
+      },
+      { on404: () => false },
+    );
+  }
+
+  async pull(image: string, policy: PullPolicy, options: PullOptions = {}): Promise<PullOutcome> {
+    if (typeof image !== 'string' || image === '') {
+      throw new ContainerSpecError('pull: the image must be a non-empty string');
+    }
+    if (policy === 'never' || policy === 'missing') {
+      if (await this.imageExists(image)) return { image, action: 'present' };
+      if (policy === 'never') throw new ImageMissingError(image, 'the pull policy is never');
+    }
+    try {
+      await this.#pullFromRegistry(image, options);
+      return { image, action: 'pulled' };
+    } catch (err) {
+      if (
+        policy === 'always' &&
+        err instanceof ImagePullError &&
+        err.reason === 'unreachable' &&
+        (await this.imageExists(image))
+      ) {
+        return { image, action: 'fallback', error: err };
+      }
+      throw err;
+    }
+  }
+
+  async #authConfig(): Promise<DockerAuthConfig> {
+    if (!this.#auth) {
+      const loading = loadDockerConfig(this.#configFile).then(({ config, warnings }) => {
+        for (const w of warnings) this.#onWarning(w);
+        return config;
+      });
+      this.#auth = loading;
+      // A failed first load is retried on the next pull rather than cached.
+      loading.catch(() => {
+        if (this.#auth === loading) this.#auth = undefined;
+      });
+    }
+    return this.#auth;
+  }
+
+  async reloadAuth(): Promise<string[]> {
+    const { config, warnings } = await loadDockerConfig(this.#configFile);
+    this.#auth = Promise.resolve(config);
+    for (const w of warnings) this.#onWarning(w);
+    return warnings;
+  }
+
+  async #pullFromRegistry(image: string, options: PullOptions): Promise<void> {
+    if (this.#closed.signal.aborted) throw new DockerClosedError(`pull ${image}`);
+    const ref = parseImageReference(image);
+    const auth = await resolveRegistryAuth(await this.#authConfig(), ref.registry, this.#runHelper);
+    const release = await this.#pulls.acquire();
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), this.#pullTimeoutMs);
+    const operation = `pull ${image}`;
+    try {
+      let stream: NodeJS.ReadableStream;
+      try {
+        stream = await dial<NodeJS.ReadableStream>(this.#docker, {
+          path: '/images/create?',
+          method: 'POST',
+          options: { _query: { fromImage: ref.name, tag: ref.tag ?? ref.digest }, _body: {} },
+          authconfig: auth,
+          abortSignal: controller.signal,
+          isStream: true,
+          statusCodes: { 200: true },
+        });
+      } catch (err) {
+        if (controller.signal.aborted) throw new DockerTimeoutError(operation, this.#pullTimeoutMs);
+        if (isUnavailable(err)) throw new DockerUnavailableError(operation, { cause: err });
+        const message = engineMessage(err);
+        throw new ImagePullError(image, classifyPullFailure(message), 'http', message, {
+          cause: err,
+        });
+      }
+      await this.#followPull(image, stream, controller.signal, options);
+    } finally {
+      clearTimeout(timer);
+      release();
+    }
+  }
+
+  /** Reads a pull's progress stream; the first `error` line fails the pull (style rule 9). */
+  #followPull(
+    image: string,
+    stream: NodeJS.ReadableStream,
+    signal: AbortSignal,
+    options: PullOptions,
+  ): Promise<void> {
+    const parser = new JsonLineParser();
+    return new Promise<void>((resolve, reject) => {
+      let done = false;
+      const settle = (err?: Error): void => {
+        if (done) return;
+        done = true;
+        signal.removeEventListener('abort', onAbort);
+        if (err) {
+          (stream as { destroy?: () => void }).destroy?.();
+          reject(err);
+        } else resolve();
+      };
+      const onAbort = (): void =>
+        settle(new DockerTimeoutError(`pull ${image}`, this.#pullTimeoutMs));
+      const handle = (lines: unknown[]): void => {
+        for (const line of lines) {
+          if (done) return;
+          const message = streamLineError(line);
+          if (message !== undefined) {
+            return settle(
+              new ImagePullError(image, classifyPullFailure(message), 'stream', message),
+            );
+          }
+          const progress = toProgressEvent(image, line);
+          if (progress && options.onProgress) options.onProgress(progress);
+        }
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      stream.on('data', (chunk: Buffer | string) => {
+        try {
+          handle(parser.push(chunk));
+        } catch (err) {
+          settle(err as Error);
+        }
+      });
+      stream.on('end', () => {
+        handle(parser.end());
+        settle();
+      });
+      stream.on('error', (err: Error) => {
+        settle(
+          signal.aborted
+            ? new DockerTimeoutError(`pull ${image}`, this.#pullTimeoutMs)
+            : new DockerUnavailableError(`pull ${image}`, { cause: err }),
+        );
+      });
+    });
+  }
+
+  async create(options: CreateContainerOptions): Promise<CreatedContainer> {
+    const { service, instanceId, specHash, spec } = options;
+    if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) {
+      throw new ContainerSpecError(`create ${service}: the spec must be a JSON object`);
+    }
+    if (typeof spec.Image !== 'string' || spec.Image === '') {
+      throw new ContainerSpecError(`create ${service}: the spec has no Image string`);
+    }
+    // `Name` is not part of the create body: it names the container (query parameter).
+    const { Name, ...rest } = spec;
+    const body: Record<string, unknown> = { ...rest };
+    const name = typeof Name === 'string' && Name !== '' ? Name : containerName(service);
+    body.Labels = mergeLabels(
+      spec.Labels,
+      options.labels,
+      condoLabels({ service, instanceId, specHash }),
+    );
+    const operation = `create ${name}`;
+    const result = await this.#call(operation, (abortSignal) =>
+      dial<{ Id: string }>(this.#docker, {
+        path: '/containers/create?',
+        method: 'POST',
+        options: { _query: { name }, _body: body },
+        abortSignal,
+        statusCodes: { 200: true, 201: true },
+      }),
+    ).catch((err: unknown) => {
+      const cause = err instanceof DockerRequestError ? err.cause : undefined;
+      const status = err instanceof DockerRequestError ? err.statusCode : undefined;
+      if (status === 409) {
+        throw new ContainerNameConflictError(name, (err as DockerRequestError).engineMessage, {
+          cause,
+        });
+      }
+      if (status === 404) {
+        throw new ImageMissingError(String(spec.Image), (err as DockerRequestError).engineMessage, {
+          cause,
+        });
+      }
+      if (status === 400) {
+        throw new ContainerSpecError(`${operation}: ${(err as DockerRequestError).engineMessage}`, {
+          cause,
+        });
+      }
+      throw err;
+    });
+    return { id: result.Id, name };
+  }
+
+  async start(id: string): Promise<void> {
+    await this.#call(
+      `start ${id}`,
+      async (abortSignal) => {
+        await this.#docker.getContainer(id).start({ abortSignal });
+      },
+      {
+        on304: () => undefined,
+        on404: (err) => {
+          throw new ContainerNotFoundError(id, { cause: err });
+        },
+      },
+    );
+  }
+
+  async stop(id: string, timeoutS: number): Promise<void> {
+    if (!Number.isInteger(timeoutS) || timeoutS < 0) {
+      throw new Error(`stop timeout must be an integer >= 0, got ${timeoutS}`);
+    }
+    await this.#call(
+      `stop ${id}`,
+      async (abortSignal) => {
+        await this.#docker.getContainer(id).stop({ t: timeoutS, abortSignal });
+      },
+      {
+        // The engine waits up to t seconds before SIGKILL: the call may never time out earlier.
+        timeoutMs: timeoutS * 1000 + this.#callTimeoutMs,
+        on304: () => undefined,
+        on404: (err) => {
+          throw new ContainerNotFoundError(id, { cause: err });
+        },
+      },
+    );
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.#call(
+      `remove ${id}`,
+      async (abortSignal) => {
+        await this.#docker.getContainer(id).remove({ force: true, v: true, abortSignal });
+      },
+      { on404: () => undefined },
+    );
+  }
+
+  async inspect(id: string): Promise<ContainerDetails> {
+    return this.#call(
+      `inspect ${id}`,
+      async (abortSignal) =>
+        toDetails(await this.#docker.getContainer(id).inspect({ abortSignal })),
+      {
+        on404: (err) => {
+          throw new ContainerNotFoundError(id, { cause: err });
+        },
+      },
+    );
+  }
+
+  async listManaged(instanceId: string): Promise<ManagedContainer[]> {
+    const found = await this.#call(`list containers of ${instanceId}`, (abortSignal) =>
+      this.#docker.listContainers({
+        all: true,
+        filters: { label: instanceLabelFilter(instanceId) },
+        abortSignal,
+      }),
+    );
+    return found.map((c) => ({
+      id: c.Id,
+      name: (c.Names[0] ?? '').replace(/^\//, ''),
+      service: c.Labels[LABEL_SERVICE] ?? '',
+      instanceId: c.Labels[LABEL_INSTANCE] ?? '',
+      specHash: c.Labels[LABEL_SPEC_HASH] ?? '',
+      image: c.Image,
+      state: c.State,
+      labels: c.Labels,
+      createdAt: c.Created * 1000,
+    }));
+  }
+
+  subscribe(listener: DriverEventListener): () => void {
+    if (this.#closed.signal.aborted) throw new DockerClosedError('subscribe');
+    return this.#events.subscribe(listener);
+  }
+
+  watch(id: string, options: WatchOptions = {}): Promise<WatchOutcome> {
+    if (this.#closed.signal.aborted) return Promise.reject(new DockerClosedError(`watch ${id}`));
+    return watchContainer(
+      {
+        events: this.#events,
+        clock: this.#clock,
+        closed: this.#closed.signal,
+        inspect: async (cid) => {
+          try {
+            return await this.inspect(cid);
+          } catch (err) {
+            if (err instanceof ContainerNotFoundError) return undefined;
+            throw err;
+          }
+        },
+      },
+      id,
+      { safetyIntervalMs: this.#safetyIntervalMs, ...options },
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed.signal.aborted) return;
+    this.#closed.abort();
+    await this.#events.close();
+  }
+}

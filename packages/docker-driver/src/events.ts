@@ -1,0 +1,247 @@
+import { JsonLineParser } from './json-lines.js';
+import type { Clock } from './limiter.js';
+
+interface ContainerEventBase {
+  /** Full container id. */
+  id: string;
+  /** When the engine recorded the event (ms since the epoch, engine clock). */
+  time: number;
+  /** The event's attributes: the container's labels, plus `name`, `image` and the like. */
+  attributes: Readonly<Record<string, string>>;
+}
+
+export type HealthStatus = 'starting' | 'healthy' | 'unhealthy';
+
+/** A Docker container event condo cares about, typed. */
+export type ContainerEvent =
+  | (ContainerEventBase & { type: 'container.started' })
+  | (ContainerEventBase & { type: 'container.health'; status: HealthStatus })
+  | (ContainerEventBase & { type: 'container.died'; exitCode: number | undefined })
+  | (ContainerEventBase & { type: 'container.oom' })
+  | (ContainerEventBase & { type: 'container.destroyed' });
+
+/**
+ * The subscription's own state. After `events.connected` with `reconnected: true`, events may have
+ * been missed while the stream was down: whoever waits on a container must re-inspect it.
+ */
+export type StreamEvent =
+  | { type: 'events.connected'; reconnected: boolean }
+  | { type: 'events.disconnected'; error: Error | undefined };
+
+export type DriverEvent = ContainerEvent | StreamEvent;
+
+export type DriverEventListener = (event: DriverEvent) => void;
+
+/** The engine-side filter of the one shared subscription. */
+export const EVENT_FILTERS = {
+  type: ['container' as const],
+  event: ['start', 'die', 'oom', 'destroy', 'health_status'],
+};
+
+/**
+ * Maps one raw `/events` message to a typed event; `undefined` for anything else. Pure.
+ * `health_status: healthy` is how the engine spells a health change; `die` carries `exitCode`.
+ */
+export function mapDockerEvent(raw: unknown): ContainerEvent | undefined {
+  if (raw === null || typeof raw !== 'object') return undefined;
+  const msg = raw as {
+    Type?: unknown;
+    Action?: unknown;
+    Actor?: { ID?: unknown; Attributes?: unknown };
+    time?: unknown;
+    timeNano?: unknown;
+  };
+  if (msg.Type !== 'container' || typeof msg.Action !== 'string') return undefined;
+  const id = msg.Actor?.ID;
+  if (typeof id !== 'string' || id === '') return undefined;
+  const attrs: Record<string, string> = {};
+  if (msg.Actor?.Attributes && typeof msg.Actor.Attributes === 'object') {
+    for (const [k, v] of Object.entries(msg.Actor.Attributes)) {
+      if (typeof v === 'string') attrs[k] = v;
+    }
+  }
+  const time =
+    typeof msg.timeNano === 'number'
+      ? Math.floor(msg.timeNano / 1e6)
+      : typeof msg.time === 'number'
+        ? msg.time * 1000
+        : 0;
+  const base = { id, time, attributes: attrs };
+  const action = msg.Action;
+  if (action === 'start') return { ...base, type: 'container.started' };
+  if (action === 'oom') return { ...base, type: 'container.oom' };
+  if (action === 'destroy') return { ...base, type: 'container.destroyed' };
+  if (action === 'die') {
+    const code = attrs.exitCode === undefined ? Number.NaN : Number(attrs.exitCode);
+    return { ...base, type: 'container.died', exitCode: Number.isInteger(code) ? code : undefined };
+  }
+  const health = /^health_status: (starting|healthy|unhealthy)$/.exec(action);
+  if (health) return { ...base, type: 'container.health', status: health[1] as HealthStatus };
+  return undefined;
+}
+
+/** Formats a `since` for `/events` from the last event seen (seconds.nanoseconds). */
+function sinceOf(raw: unknown): string | undefined {
+  const t = (raw as { timeNano?: unknown; time?: unknown } | null)?.timeNano;
+  if (typeof t !== 'number') return undefined;
+  const seconds = Math.floor(t / 1e9);
+  const nanos = Math.max(0, Math.round(t - seconds * 1e9));
+  return `${seconds}.${String(nanos).padStart(9, '0')}`;
+}
+
+/** Opens the raw `/events` stream, filtered, from `since` when given. */
+export type EventStreamOpener = (since: string | undefined) => Promise<NodeJS.ReadableStream>;
+
+export interface EventStreamOptions {
+  clock: Clock;
+  /** First reconnect delay; doubles up to `reconnectMaxMs`. */
+  reconnectMinMs?: number;
+  reconnectMaxMs?: number;
+}
+
+/**
+ * One shared, self-healing subscription to the engine's events. It opens on the first listener
+ * and then stays open until `close()`; when the stream ends (an engine restart, a dropped
+ * connection) it reconnects with backoff, asks for the events it missed with `since`, and tells
+ * every listener `events.connected {reconnected: true}` so they can re-inspect what the engine
+ * may have forgotten (its event log does not survive a restart).
+ */
+export class DockerEventStream {
+  readonly #open: EventStreamOpener;
+  readonly #clock: Clock;
+  readonly #minDelay: number;
+  readonly #maxDelay: number;
+  readonly #listeners = new Set<DriverEventListener>();
+  #started = false;
+  #closed = false;
+  #connected = false;
+  #current: NodeJS.ReadableStream | undefined;
+  #since: string | undefined;
+  #wake: (() => void) | undefined;
+  #loop: Promise<void> | undefined;
+  #connectWaiters: Array<() => void> = [];
+
+  constructor(open: EventStreamOpener, options: EventStreamOptions) {
+    this.#open = open;
+    this.#clock = options.clock;
+    this.#minDelay = options.reconnectMinMs ?? 100;
+    this.#maxDelay = options.reconnectMaxMs ?? 1_000;
+  }
+
+  get connected(): boolean {
+    return this.#connected;
+  }
+
+  /** Adds a listener (starting the subscription if needed); returns its removal. */
+  subscribe(listener: DriverEventListener): () => void {
+    if (this.#closed) throw new Error('DockerEventStream is closed');
+    this.#listeners.add(listener);
+    if (!this.#started) {
+      this.#started = true;
+      this.#loop = this.#run();
+    }
+    return () => {
+      this.#listeners.delete(listener);
+    };
+  }
+
+  /** Resolves once the stream is connected (at once when it is). */
+  whenConnected(): Promise<void> {
+    if (this.#connected) return Promise.resolve();
+    return new Promise((resolve) => this.#connectWaiters.push(resolve));
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#listeners.clear();
+    this.#current?.removeAllListeners?.('data');
+    (this.#current as { destroy?: () => void } | undefined)?.destroy?.();
+    this.#wake?.();
+    await this.#loop;
+    for (const w of this.#connectWaiters.splice(0)) w();
+  }
+
+  #emit(event: DriverEvent): void {
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(event);
+      } catch (err) {
+        // A throwing listener is a bug in its owner; it must not kill the shared stream, and
+        // it must not vanish either.
+        queueMicrotask(() => {
+          throw err;
+        });
+      }
+    }
+  }
+
+  async #sleep(ms: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const handle = this.#clock.setTimeout(() => {
+        this.#wake = undefined;
+        resolve();
+      }, ms);
+      this.#wake = () => {
+        this.#clock.clearTimeout(handle);
+        this.#wake = undefined;
+        resolve();
+      };
+    });
+  }
+
+  async #run(): Promise<void> {
+    let delay = this.#minDelay;
+    let everConnected = false;
+    while (!this.#closed) {
+      let error: Error | undefined;
+      try {
+        const stream = await this.#open(this.#since);
+        if (this.#closed) {
+          (stream as { destroy?: () => void }).destroy?.();
+          break;
+        }
+        this.#current = stream;
+        this.#connected = true;
+        delay = this.#minDelay;
+        this.#emit({ type: 'events.connected', reconnected: everConnected });
+        everConnected = true;
+        for (const w of this.#connectWaiters.splice(0)) w();
+        error = await this.#consume(stream);
+      } catch (err) {
+        error = err instanceof Error ? err : new Error(String(err));
+      }
+      const wasConnected = this.#connected;
+      this.#connected = false;
+      this.#current = undefined;
+      if (this.#closed) break;
+      if (wasConnected) this.#emit({ type: 'events.disconnected', error });
+      await this.#sleep(delay);
+      delay = Math.min(delay * 2, this.#maxDelay);
+    }
+  }
+
+  #consume(stream: NodeJS.ReadableStream): Promise<Error | undefined> {
+    const parser = new JsonLineParser();
+    const handle = (lines: unknown[]): void => {
+      for (const line of lines) {
+        const since = sinceOf(line);
+        if (since !== undefined) this.#since = since;
+        const event = mapDockerEvent(line);
+        if (event) this.#emit(event);
+      }
+    };
+    return new Promise((resolve) => {
+      let done = false;
+      const finish = (err?: Error): void => {
+        if (done) return;
+        done = true;
+        handle(parser.end());
+        resolve(err);
+      };
+      stream.on('data', (chunk: Buffer | string) => handle(parser.push(chunk)));
+      stream.on('end', () => finish());
+      stream.on('close', () => finish());
+      stream.on('error', (err: Error) => finish(err));
+    });
+  }
+}

@@ -1,0 +1,302 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { dockerTestRun, loadTestEnv } from '@condo/test-utils';
+import {
+  type ContainerEvent,
+  type DockerDriver,
+  DockerErrorCode,
+  LABEL_INSTANCE,
+  LABEL_MANAGED,
+  LABEL_SERVICE,
+  LABEL_SPEC_HASH,
+} from '@condo/docker-driver';
+import { newInstanceId, specFor, testDriver } from './helpers.js';
+
+const env = loadTestEnv();
+const run = dockerTestRun();
+let driver: DockerDriver;
+
+beforeAll(async () => {
+  driver = await testDriver();
+});
+
+afterAll(async () => {
+  await driver?.close();
+  const leftovers = await run.cleanup();
+  // Every test removes what it created through the driver; a leftover is a failure.
+  expect(leftovers).toEqual([]);
+});
+
+async function createStarted(
+  image: string,
+  extra: Record<string, unknown> = {},
+  instanceId = newInstanceId(),
+): Promise<{ id: string; name: string }> {
+  const created = await driver.create({
+    service: 'svc',
+    instanceId,
+    specHash: 'h1',
+    spec: specFor(image, extra),
+    labels: run.labels,
+  });
+  await driver.start(created.id);
+  return created;
+}
+
+describe('container lifecycle', () => {
+  it('connects with a pinned API version', () => {
+    expect(driver.apiVersion).toBe('1.41');
+    expect(driver.endpoint).toBe(env.dockerHost);
+  });
+
+  it.concurrent(
+    'creates with condo labels and the naming rule, then start/stop/remove',
+    async () => {
+      const instanceId = newInstanceId();
+      const created = await driver.create({
+        service: 'web',
+        instanceId,
+        specHash: 'abc123',
+        spec: specFor(env.images.busybox, {
+          Cmd: ['/bin/sh', '-c', "trap 'exit 0' TERM; while :; do sleep 1 & wait $!; done"],
+          Labels: { mine: 'kept', [LABEL_INSTANCE]: 'forged' },
+        }),
+        labels: run.labels,
+      });
+      try {
+        expect(created.name).toMatch(/^web_[A-Za-z0-9]{11}$/);
+        let info = await driver.inspect(created.id);
+        expect(info.name).toBe(created.name);
+        expect(info.status).toBe('created');
+        expect(info.labels).toMatchObject({
+          [LABEL_MANAGED]: 'true',
+          [LABEL_SERVICE]: 'web',
+          [LABEL_INSTANCE]: instanceId,
+          [LABEL_SPEC_HASH]: 'abc123',
+          mine: 'kept',
+          ...run.labels,
+        });
+
+        await driver.start(created.id);
+        await driver.start(created.id); // already started: fine
+        info = await driver.inspect(created.id);
+        expect(info.running).toBe(true);
+        expect(info.hasHealthcheck).toBe(false);
+        expect(info.health).toBe('none');
+
+        await driver.stop(created.id, 5);
+        await driver.stop(created.id, 5); // already stopped: fine
+        info = await driver.inspect(created.id);
+        expect(info).toMatchObject({ running: false, status: 'exited', exitCode: 0 });
+      } finally {
+        await driver.remove(created.id);
+      }
+      await driver.remove(created.id); // already gone: fine
+      await expect(driver.inspect(created.id)).rejects.toMatchObject({
+        code: DockerErrorCode.CONTAINER_NOT_FOUND,
+      });
+      await expect(driver.start(created.id)).rejects.toMatchObject({
+        code: DockerErrorCode.CONTAINER_NOT_FOUND,
+      });
+      await expect(driver.stop(created.id, 0)).rejects.toMatchObject({
+        code: DockerErrorCode.CONTAINER_NOT_FOUND,
+      });
+    },
+  );
+
+  it.concurrent('honours a fixed Name and reports a name conflict', async () => {
+    const name = `fixed_${run.runId}`;
+    const spec = specFor(env.images.busybox, { Name: name, Cmd: ['/bin/true'] });
+    const first = await driver.create({
+      service: 'fixed',
+      instanceId: newInstanceId(),
+      specHash: 'h',
+      spec,
+      labels: run.labels,
+    });
+    try {
+      expect(first.name).toBe(name);
+      expect((await driver.inspect(first.id)).name).toBe(name);
+      await expect(
+        driver.create({
+          service: 'fixed',
+          instanceId: newInstanceId(),
+          specHash: 'h',
+          spec,
+          labels: run.labels,
+        }),
+      ).rejects.toMatchObject({ code: DockerErrorCode.NAME_CONFLICT, containerName: name });
+    } finally {
+      await driver.remove(first.id);
+    }
+  });
+
+  it.concurrent('rejects a spec without Image and an image that is not present', async () => {
+    await expect(
+      driver.create({ service: 's', instanceId: 'x', specHash: 'h', spec: { Cmd: ['true'] } }),
+    ).rejects.toMatchObject({ code: DockerErrorCode.SPEC_INVALID });
+    await expect(
+      driver.create({
+        service: 's',
+        instanceId: newInstanceId(),
+        specHash: 'h',
+        spec: specFor(`condo-test/absent-${run.runId}:1`),
+        labels: run.labels,
+      }),
+    ).rejects.toMatchObject({ code: DockerErrorCode.IMAGE_MISSING });
+  });
+
+  it.concurrent('listManaged isolates two instance ids sharing one engine', async () => {
+    const a = newInstanceId();
+    const b = newInstanceId();
+    const mk = (instanceId: string, service: string) =>
+      driver.create({
+        service,
+        instanceId,
+        specHash: `${service}-hash`,
+        spec: specFor(env.images.busybox, { Cmd: ['/bin/true'] }),
+        labels: run.labels,
+      });
+    const created = await Promise.all([mk(a, 'one'), mk(a, 'two'), mk(b, 'one')]);
+    try {
+      const listA = await driver.listManaged(a);
+      const listB = await driver.listManaged(b);
+      expect(listA.map((c) => c.id).sort()).toEqual([created[0].id, created[1].id].sort());
+      expect(listB.map((c) => c.id)).toEqual([created[2].id]);
+      expect(listA.find((c) => c.id === created[1].id)).toMatchObject({
+        name: created[1].name,
+        service: 'two',
+        instanceId: a,
+        specHash: 'two-hash',
+        image: env.images.busybox,
+        state: 'created',
+      });
+      expect(await driver.listManaged(newInstanceId())).toEqual([]);
+    } finally {
+      await Promise.all(created.map((c) => driver.remove(c.id)));
+    }
+    expect(await driver.listManaged(a)).toEqual([]);
+  });
+});
+
+/** Runs `watch`, and measures how long after the engine's own event the outcome arrived. */
+async function watchWithLatency(id: string, matches: (e: ContainerEvent) => boolean) {
+  let engineTime: number | undefined;
+  const off = driver.subscribe((e) => {
+    if (
+      e.type !== 'events.connected' &&
+      e.type !== 'events.disconnected' &&
+      e.id === id &&
+      matches(e)
+    ) {
+      engineTime ??= e.time;
+    }
+  });
+  try {
+    const outcome = await driver.watch(id, { signal: AbortSignal.timeout(30_000) });
+    const resolvedAt = Date.now();
+    return { outcome, latencyMs: engineTime === undefined ? undefined : resolvedAt - engineTime };
+  } finally {
+    off();
+  }
+}
+
+describe('health and exit, followed through events', () => {
+  it.concurrent('reports the healthy image healthy', async () => {
+    const c = await createStarted(env.images.healthy);
+    try {
+      const { outcome, latencyMs } = await watchWithLatency(
+        c.id,
+        (e) => e.type === 'container.health' && e.status === 'healthy',
+      );
+      expect(outcome).toEqual({ status: 'healthy', via: 'healthcheck' });
+      console.log(`healthy: outcome ${latencyMs} ms after the engine's health_status event`);
+      expect(latencyMs).toBeDefined();
+      expect(latencyMs!).toBeLessThan(1000);
+    } finally {
+      await driver.remove(c.id);
+    }
+  });
+
+  it.concurrent('reports the unhealthy image unhealthy', async () => {
+    const c = await createStarted(env.images.unhealthy);
+    try {
+      const { outcome, latencyMs } = await watchWithLatency(
+        c.id,
+        (e) => e.type === 'container.health' && e.status === 'unhealthy',
+      );
+      expect(outcome).toEqual({ status: 'unhealthy' });
+      console.log(`unhealthy: outcome ${latencyMs} ms after the engine's health_status event`);
+      expect(latencyMs).toBeDefined();
+      expect(latencyMs!).toBeLessThan(1000);
+    } finally {
+      await driver.remove(c.id);
+    }
+  });
+
+  it.concurrent('reports the exit code of a container that exits', async () => {
+    const c = await createStarted(env.images.busybox, {
+      Cmd: ['/bin/sh', '-c', 'sleep 0.3; exit 3'],
+    });
+    try {
+      const { outcome, latencyMs } = await watchWithLatency(
+        c.id,
+        (e) => e.type === 'container.died',
+      );
+      expect(outcome).toEqual({ status: 'exited', exitCode: 3, oomKilled: false });
+      console.log(`exit: outcome ${latencyMs} ms after the engine's die event`);
+      expect(latencyMs).toBeDefined();
+      expect(latencyMs!).toBeLessThan(1000);
+    } finally {
+      await driver.remove(c.id);
+    }
+  });
+
+  it.concurrent('counts a container without HEALTHCHECK healthy after 1 s running', async () => {
+    const c = await createStarted(env.images.busybox, {
+      Cmd: ['/bin/sh', '-c', "trap 'exit 0' TERM; while :; do sleep 1 & wait $!; done"],
+    });
+    try {
+      const outcome = await driver.watch(c.id, { signal: AbortSignal.timeout(30_000) });
+      const info = await driver.inspect(c.id);
+      expect(outcome).toEqual({ status: 'healthy', via: 'running' });
+      expect(info.running).toBe(true);
+      expect(Date.now() - info.startedAt!).toBeGreaterThanOrEqual(1000);
+    } finally {
+      await driver.remove(c.id);
+    }
+  });
+
+  it.concurrent('reports an OOM kill', async () => {
+    const c = await createStarted(env.images.busybox, {
+      Cmd: ['/bin/busybox', 'tail', '/dev/zero'],
+      HostConfig: { NetworkMode: 'none', Memory: 16 * 1024 * 1024, MemorySwap: 16 * 1024 * 1024 },
+    });
+    try {
+      const outcome = await driver.watch(c.id, { signal: AbortSignal.timeout(30_000) });
+      expect(outcome).toEqual({ status: 'exited', exitCode: 137, oomKilled: true });
+    } finally {
+      await driver.remove(c.id);
+    }
+  });
+
+  it.concurrent('reports removed when the container goes away while watched', async () => {
+    const c = await createStarted(env.images.slow);
+    const watching = driver.watch(c.id, { signal: AbortSignal.timeout(30_000) });
+    await driver.remove(c.id);
+    await expect(watching).resolves.toMatchObject({
+      status: expect.stringMatching(/^(removed|exited)$/),
+    });
+  });
+
+  it.concurrent('gives up when the caller aborts', async () => {
+    const c = await createStarted(env.images.slow);
+    try {
+      const controller = new AbortController();
+      const watching = driver.watch(c.id, { signal: controller.signal });
+      controller.abort(new Error('health timeout'));
+      await expect(watching).rejects.toThrow('health timeout');
+    } finally {
+      await driver.remove(c.id);
+    }
+  });
+});
