@@ -96,6 +96,11 @@ export function openSnapshotStore<S = unknown>(options: OpenStoreOptions): Snaps
   const { path } = options;
   const clock = options.clock ?? Date;
   checkWritable(path);
+  if (ownedHere.has(fileKey(path) ?? '')) {
+    throw new StoreInUseError(path, { hint: 'this process has it open already' });
+  }
+  // Judged now, before SQLite locks the file: see `ownedHere`.
+  const verdict = judgeFile(path);
   let db: Db;
   try {
     db = new Database(path, { timeout: Math.max(0, options.lockTimeoutMs ?? 0) });
@@ -103,7 +108,7 @@ export function openSnapshotStore<S = unknown>(options: OpenStoreOptions): Snaps
     throw classifyOpenError(path, error);
   }
   try {
-    inspectUnderLock(db, path);
+    lockAndInspect(db, path, verdict);
     // Our own databases are WAL already; only a new, empty file switches here.
     const mode = db.pragma('journal_mode = WAL', { simple: true }) as string;
     if (mode !== 'wal') throw new StoreIoError(path, `switching to WAL (got ${mode})`);
@@ -111,10 +116,32 @@ export function openSnapshotStore<S = unknown>(options: OpenStoreOptions): Snaps
     const version = db.pragma('user_version', { simple: true }) as number;
     migrate(db, version, { newInstanceId: randomUUID, now: () => clock.now() });
     const instanceId = readInstanceId(db, path);
-    return createStore<S>(db, path, instanceId, clock);
+    const key = fileKey(path);
+    if (key === undefined) throw new StoreIoError(path, 'open (the file vanished)');
+    ownedHere.add(key);
+    return createStore<S>(db, path, instanceId, clock, () => ownedHere.delete(key));
   } catch (error) {
     db.close();
     throw classifyOpenError(path, error);
+  }
+}
+
+/**
+ * The database files this process holds, by device and inode. SQLite's lock is a POSIX fcntl
+ * lock, and POSIX drops every lock a process holds on a file as soon as the process closes *any*
+ * descriptor of that file. So once a store is open, this process must never open and close the
+ * file by other means: a second open of the same file in this process is refused here, before it
+ * reads the header (and the header is read before SQLite takes the lock).
+ */
+const ownedHere = new Set<string>();
+
+function fileKey(path: string): string | undefined {
+  try {
+    const { dev, ino } = statSync(path);
+    return `${dev}:${ino}`;
+  } catch (error) {
+    if (isErrno(error, 'ENOENT')) return undefined;
+    throw error;
   }
 }
 
@@ -143,18 +170,18 @@ function checkWritable(path: string): void {
 
 /**
  * Takes the exclusive lock and judges the file while holding it; writes nothing. Throws the
- * typed error for a database that must not be touched.
+ * typed error for a database that must not be touched. `verdict`, from the header read just
+ * before, counts only once the lock is ours: a live owner makes this an "in use" error instead.
  */
-function inspectUnderLock(db: Db, path: string): void {
+function lockAndInspect(db: Db, path: string, verdict: StoreError | undefined): void {
   db.pragma('locking_mode = EXCLUSIVE');
   try {
     db.exec('BEGIN EXCLUSIVE');
   } catch (error) {
     if (isSqliteError(error) && error.code.startsWith('SQLITE_BUSY')) throw error;
-    throw judgeFile(path) ?? error;
+    throw verdict ?? error;
   }
   // On a throw the caller closes the connection, which rolls back and unlocks.
-  const verdict = judgeFile(path);
   if (verdict) throw verdict;
   const check = db.pragma('quick_check') as Array<{ quick_check: string }>;
   const problems = check.map((r) => r.quick_check).filter((r) => r !== 'ok');
@@ -180,7 +207,10 @@ function inspectUnderLock(db: Db, path: string): void {
   db.exec('COMMIT');
 }
 
-/** The typed error for a file that is not a whole SQLite database, judged from its header. */
+/**
+ * The typed error for a file that is not a whole SQLite database, judged from its header. Opens
+ * the file: only call it while this process holds no lock on it.
+ */
 function judgeFile(path: string): StoreError | undefined {
   let size: number;
   try {
@@ -228,6 +258,7 @@ function createStore<S>(
   path: string,
   instanceId: string,
   clock: StoreClock,
+  onClose: () => void,
 ): SnapshotStore<S> {
   const selectAll = db.prepare<[], SnapshotRow>(
     'SELECT service, revision, snapshot, updated_at FROM snapshots ORDER BY service',
@@ -282,7 +313,9 @@ function createStore<S>(
     saveMany: (writes) => sqlite(path, 'save', () => writeMany.immediate(writes)),
     delete: (service) => sqlite(path, `delete ${service}`, () => remove.run(service).changes > 0),
     close() {
-      if (db.open) db.close();
+      if (!db.open) return;
+      db.close();
+      onClose();
     },
   };
 }

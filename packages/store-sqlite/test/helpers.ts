@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,4 +41,44 @@ export function buildPackage(): void {
     cwd: repoRoot,
     stdio: 'inherit',
   });
+}
+
+export interface ChildLine<T> {
+  child: ChildProcess;
+  line: T;
+}
+
+/**
+ * Spawns `node test/fixtures/<script> ...args` and resolves with its first stdout line, parsed
+ * as JSON. Rejects, with its stderr, when it exits before printing one.
+ */
+export function spawnFixture<T>(
+  script: string,
+  args: string[],
+  options: { uid?: number; gid?: number } = {},
+): Promise<ChildLine<T>> {
+  const child = spawn(process.execPath, [path.join(fixturesDir, script), ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...options,
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const end = out.indexOf('\n');
+      if (end >= 0) resolve({ child, line: JSON.parse(out.slice(0, end)) as T });
+    });
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      reject(new Error(`${script} exited (${code ?? signal}) before printing a line: ${err}`));
+    });
+  });
+}
+
+/** Resolves once `child` has exited (at once if it already has). */
+export function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
 }
