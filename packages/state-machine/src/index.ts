@@ -1,6 +1,54 @@
 /**
- * @condo/state-machine: The pure per-service reconciler: (snapshot, event) -> [snapshot, effects], with no I/O, no clock and no randomness.
- *
- * Not implemented yet; this module only reserves the package's public entry point.
+ * @condo/state-machine: the pure per-service reconciler, `(snapshot, event) -> [snapshot,
+ * effects]`, with no I/O, no clock and no randomness, plus a small reference interpreter.
  */
-export {};
+export {
+  MachineErrorCodes,
+  RETRY_BASE_MS,
+  RETRY_MAX_MS,
+  imageOf,
+  initial,
+  reconcile,
+  retryDelayMs,
+  transition,
+} from './machine.js';
+export { describe, isRemovable, parseSnapshot, targetHash } from './snapshot.js';
+export type { ContainerView, ServiceView } from './snapshot.js';
+export { SnapshotInvalidError, SnapshotVersionError, StateMachineError } from './errors.js';
+export { SNAPSHOT_VERSION, STATE_NAMES } from './types.js';
+export type {
+  ContainerRecord,
+  Deploy,
+  DeployStep,
+  DeployStrategy,
+  Disposal,
+  Effect,
+  EffectType,
+  Event,
+  EventType,
+  InitSnapshot,
+  KeptContainer,
+  LastError,
+  ObservedContainer,
+  PullPolicy,
+  ReportedError,
+  ServiceSpec,
+  Snapshot,
+  SnapshotBase,
+  StableSnapshot,
+  StateName,
+  Timer,
+  TimerPurpose,
+  TryAgainNextSnapshot,
+  TryAgainSnapshot,
+  WaitNextSnapshot,
+  WaitSnapshot,
+} from './types.js';
+export { ServiceRunner } from './interpreter.js';
+export type {
+  Clock,
+  ContainerReport,
+  Driver,
+  EventInput,
+  ServiceRunnerOptions,
+} from './interpreter.js';

@@ -1,0 +1,288 @@
+// The reference interpreter: runs the effects of one service against a driver and feeds the
+// results back as events. This is the only effectful code of the package, and it touches the
+// world only through what it is given (a driver, a clock, hooks), so it has no I/O of its own.
+//
+// Ordering: events go through a mailbox and are applied one at a time, synchronously (the
+// machine is pure), so a stop, a suspend or a new spec that arrives while a driver call runs is
+// applied at once and its effects queue behind that call (bug B1: nothing is lost). Docker
+// effects (pull, create, start, stop, remove) run one after the other in the order they were
+// emitted; bookkeeping effects (persist, publish, schedule, cancelTimer, monitor, unmonitor)
+// run when emitted. Docker effects wait for the persists emitted before them.
+
+import { transition } from './machine.js';
+import type { Effect, Event, PullPolicy, ReportedError, ServiceSpec, Snapshot } from './types.js';
+import { initial } from './machine.js';
+
+/** What a driver reports about a monitored container. */
+export type ContainerReport =
+  | { type: 'healthy' }
+  | { type: 'unhealthy'; message?: string }
+  | { type: 'exited'; exitCode: number | null; restarting: boolean };
+
+/**
+ * The Docker operations the effects need. Errors are thrown (a `code` property is passed on to
+ * the machine; otherwise a default code is used). Stopping or removing a container that is
+ * already stopped or gone must succeed.
+ */
+export interface Driver {
+  /** Makes `image` available per `policy` (`missing`: pull only when absent). */
+  pull(image: string, policy: PullPolicy): Promise<void>;
+  /** Creates (does not start) a container of the service; picks its name; labels it. */
+  create(spec: ServiceSpec): Promise<{ id: string; name: string }>;
+  start(id: string): Promise<void>;
+  stop(id: string, timeoutSeconds: number): Promise<void>;
+  remove(id: string, force: boolean): Promise<void>;
+  /**
+   * Follows a container and reports health and exits until the returned function is called.
+   * `healthy` means Docker said `healthy`, or, without a HEALTHCHECK, that the container has
+   * stayed running for one second.
+   */
+  monitor(id: string, report: (r: ContainerReport) => void): () => void;
+}
+
+/** The time source of the interpreter (`@condo/test-utils`' `SimulatedClock` has this shape). */
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** An event without its time: the interpreter stamps `at` with its clock. */
+export type EventInput = Event extends infer E
+  ? E extends unknown
+    ? Omit<E, 'at'>
+    : never
+  : never;
+
+export interface ServiceRunnerOptions {
+  driver: Driver;
+  clock: Clock;
+  /** The snapshot to start from (default: `initial()`). Send `restored` to reconcile it. */
+  snapshot?: Snapshot;
+  /** Writes the snapshot durably; Docker effects that follow wait for it. */
+  persist?: (snapshot: Snapshot) => void | Promise<void>;
+  publish?: (snapshot: Snapshot) => void;
+  /** Called after every event with the event, the effects and the new snapshot. */
+  onTransition?: (event: Event, effects: readonly Effect[], snapshot: Snapshot) => void;
+  /** Errors of the hooks (a failed persist or publish); the runner keeps going. */
+  onError?: (error: unknown) => void;
+}
+
+type DockerEffect = Extract<Effect, { type: 'pull' | 'create' | 'start' | 'stop' | 'remove' }>;
+
+/** Drives one service: `send` events in, effects run against the driver. */
+export class ServiceRunner {
+  readonly #driver: Driver;
+  readonly #clock: Clock;
+  readonly #opts: ServiceRunnerOptions;
+  #snapshot: Snapshot;
+  readonly #mailbox: Event[] = [];
+  #processing = false;
+  readonly #queue: DockerEffect[] = [];
+  #working = false;
+  #persisted: Promise<void> = Promise.resolve();
+  readonly #timers = new Map<number, unknown>();
+  readonly #monitors = new Map<string, () => void>();
+  #idleWaiters: (() => void)[] = [];
+  #closed = false;
+
+  constructor(opts: ServiceRunnerOptions) {
+    this.#driver = opts.driver;
+    this.#clock = opts.clock;
+    this.#opts = opts;
+    this.#snapshot = opts.snapshot ?? initial();
+  }
+
+  /** The latest snapshot. */
+  get snapshot(): Snapshot {
+    return this.#snapshot;
+  }
+
+  /** Queues an event (stamped with the clock's time) and applies it. */
+  send(event: EventInput): void {
+    if (this.#closed) return;
+    this.#mailbox.push({ ...event, at: this.#clock.now() });
+    this.#drainMailbox();
+  }
+
+  /** Resolves when no event is queued and no driver call runs (timers may still be pending). */
+  idle(): Promise<void> {
+    if (this.#isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /** Stops following the service: cancels timers and monitors; calls in flight finish. */
+  close(): void {
+    this.#closed = true;
+    for (const h of this.#timers.values()) this.#clock.clearTimeout(h);
+    this.#timers.clear();
+    for (const off of this.#monitors.values()) off();
+    this.#monitors.clear();
+  }
+
+  #isIdle(): boolean {
+    return this.#mailbox.length === 0 && !this.#processing && !this.#working;
+  }
+
+  #drainMailbox(): void {
+    if (this.#processing) return; // re-entrant send from a synchronous callback
+    this.#processing = true;
+    try {
+      for (let event = this.#mailbox.shift(); event; event = this.#mailbox.shift()) {
+        const [next, effects] = transition(this.#snapshot, event);
+        this.#snapshot = next;
+        this.#opts.onTransition?.(event, effects, next);
+        for (const effect of effects) this.#apply(effect, next);
+      }
+    } finally {
+      this.#processing = false;
+    }
+    void this.#work();
+    this.#notifyIdle();
+  }
+
+  #apply(effect: Effect, snapshot: Snapshot): void {
+    switch (effect.type) {
+      case 'persist': {
+        const persist = this.#opts.persist;
+        if (!persist) return;
+        this.#persisted = this.#persisted
+          .then(() => persist(snapshot))
+          .catch((err: unknown) => this.#opts.onError?.(err));
+        return;
+      }
+      case 'publish':
+        try {
+          this.#opts.publish?.(snapshot);
+        } catch (err) {
+          this.#opts.onError?.(err);
+        }
+        return;
+      case 'schedule': {
+        if (this.#closed) return;
+        const delay = Math.max(0, effect.at - this.#clock.now());
+        const handle = this.#clock.setTimeout(() => {
+          this.#timers.delete(effect.timerId);
+          this.send({ type: 'timerFired', timerId: effect.timerId });
+        }, delay);
+        this.#timers.set(effect.timerId, handle);
+        return;
+      }
+      case 'cancelTimer': {
+        const handle = this.#timers.get(effect.timerId);
+        if (handle !== undefined) this.#clock.clearTimeout(handle);
+        this.#timers.delete(effect.timerId);
+        return;
+      }
+      case 'monitor': {
+        if (this.#closed || this.#monitors.has(effect.containerId)) return;
+        const id = effect.containerId;
+        const off = this.#driver.monitor(id, (r) => this.send(reportEvent(id, r)));
+        this.#monitors.set(id, off);
+        return;
+      }
+      case 'unmonitor': {
+        this.#monitors.get(effect.containerId)?.();
+        this.#monitors.delete(effect.containerId);
+        return;
+      }
+      default:
+        this.#queue.push(effect);
+    }
+  }
+
+  async #work(): Promise<void> {
+    if (this.#working) return;
+    this.#working = true;
+    try {
+      for (let effect = this.#queue.shift(); effect; effect = this.#queue.shift()) {
+        await this.#persisted;
+        const result = await this.#run(effect);
+        this.send(result);
+      }
+    } finally {
+      this.#working = false;
+      this.#notifyIdle();
+    }
+  }
+
+  async #run(effect: DockerEffect): Promise<EventInput> {
+    const d = this.#driver;
+    switch (effect.type) {
+      case 'pull':
+        return d.pull(effect.image, effect.policy).then(
+          (): EventInput => ({ type: 'pulled', op: effect.op }),
+          (err: unknown): EventInput => ({
+            type: 'pullFailed',
+            op: effect.op,
+            error: reported(err, 'ERR_CONDO_PULL_FAILED'),
+          }),
+        );
+      case 'create':
+        return d.create(effect.spec).then(
+          ({ id, name }): EventInput => ({ type: 'containerCreated', op: effect.op, id, name }),
+          (err: unknown): EventInput => ({
+            type: 'createFailed',
+            op: effect.op,
+            error: reported(err, 'ERR_CONDO_CREATE_FAILED'),
+          }),
+        );
+      case 'start':
+        return d.start(effect.containerId).then(
+          (): EventInput => ({ type: 'containerStarted', id: effect.containerId }),
+          (err: unknown): EventInput => ({
+            type: 'startFailed',
+            id: effect.containerId,
+            error: reported(err, 'ERR_CONDO_START_FAILED'),
+          }),
+        );
+      case 'stop':
+        return d.stop(effect.containerId, effect.timeoutSeconds).then(
+          (): EventInput => ({ type: 'containerStopped', id: effect.containerId }),
+          (err: unknown): EventInput => ({
+            type: 'stopFailed',
+            id: effect.containerId,
+            error: reported(err, 'ERR_CONDO_STOP_FAILED'),
+          }),
+        );
+      case 'remove':
+        return d.remove(effect.containerId, effect.force).then(
+          (): EventInput => ({ type: 'containerRemoved', id: effect.containerId }),
+          (err: unknown): EventInput => ({
+            type: 'removeFailed',
+            id: effect.containerId,
+            error: reported(err, 'ERR_CONDO_REMOVE_FAILED'),
+          }),
+        );
+    }
+  }
+
+  #notifyIdle(): void {
+    if (!this.#isIdle()) return;
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const w of waiters) w();
+  }
+}
+
+function reportEvent(id: string, r: ContainerReport): EventInput {
+  switch (r.type) {
+    case 'healthy':
+      return { type: 'containerHealthy', id };
+    case 'unhealthy':
+      return r.message === undefined
+        ? { type: 'containerUnhealthy', id }
+        : { type: 'containerUnhealthy', id, message: r.message };
+    case 'exited':
+      return { type: 'containerExited', id, exitCode: r.exitCode, restarting: r.restarting };
+  }
+}
+
+function reported(err: unknown, fallback: string): ReportedError {
+  const code =
+    typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'string'
+      ? (err as { code: string }).code
+      : fallback;
+  const message = err instanceof Error ? err.message : String(err);
+  return { code: code.startsWith('ERR_CONDO_') ? code : fallback, message };
+}

@@ -1,0 +1,163 @@
+import { SnapshotInvalidError, SnapshotVersionError } from './errors.js';
+import type { ContainerRecord, LastError, Snapshot, StateName } from './types.js';
+import { SNAPSHOT_VERSION, STATE_NAMES } from './types.js';
+
+/** One container as the daemon shows it (`/v1/state`'s `current` and `next`). */
+export interface ContainerView {
+  id: string;
+  name: string;
+  image: string | null;
+  specHash: string;
+  createdAt: number;
+  stableAt: number | null;
+}
+
+/** What the daemon shows for a service. Times are epoch ms. */
+export interface ServiceView {
+  state: StateName;
+  current: ContainerView | null;
+  next: ContainerView | null;
+  /** Hash of the revision being deployed or waiting for a retry, if it is not the current one. */
+  pendingSpec: string | null;
+  retryAt: number | null;
+  lastError: LastError | null;
+  /** The pending revision failed `:max-attempts` times: no more retries until the spec changes. */
+  rejected: boolean;
+  /** Failed attempts of the pending revision. */
+  attempts: number;
+}
+
+/** The per-service view (`state, current, next, pendingSpec, retryAt, lastError`) of a snapshot. */
+export function describe(snapshot: Snapshot): ServiceView {
+  const view = (c: ContainerRecord | null): ContainerView | null =>
+    c && {
+      id: c.id,
+      name: c.name,
+      image: c.image,
+      specHash: c.spec.hash,
+      createdAt: c.createdAt,
+      stableAt: c.stableAt,
+    };
+  const retryAt = snapshot.timer?.purpose === 'retry' ? snapshot.timer.at : null;
+  const base = {
+    state: snapshot.state,
+    retryAt,
+    lastError: snapshot.lastError,
+    attempts: snapshot.attempts,
+  };
+  switch (snapshot.state) {
+    case 'Init':
+      return { ...base, current: null, next: null, pendingSpec: null, rejected: false };
+    case 'Wait':
+      return {
+        ...base,
+        current: view(snapshot.deploy.container),
+        next: null,
+        pendingSpec: snapshot.deploy.spec.hash,
+        rejected: false,
+      };
+    case 'TryAgain':
+      return {
+        ...base,
+        current: null,
+        next: null,
+        pendingSpec: snapshot.spec.hash,
+        rejected: snapshot.rejected,
+      };
+    case 'Stable':
+      return {
+        ...base,
+        current: view(snapshot.current),
+        next: null,
+        pendingSpec: null,
+        rejected: false,
+      };
+    case 'WaitNext':
+      return {
+        ...base,
+        current: view(snapshot.current),
+        next: view(snapshot.deploy.container),
+        pendingSpec: snapshot.deploy.spec.hash,
+        rejected: false,
+      };
+    case 'TryAgainNext':
+      return {
+        ...base,
+        current: view(snapshot.current),
+        next: null,
+        pendingSpec: snapshot.spec.hash,
+        rejected: snapshot.rejected,
+      };
+  }
+}
+
+/** The hash of the revision the service is heading for (deploying, retrying or running). */
+export function targetHash(snapshot: Snapshot): string | null {
+  switch (snapshot.state) {
+    case 'Init':
+      return null;
+    case 'Wait':
+    case 'WaitNext':
+      return snapshot.deploy.spec.hash;
+    case 'TryAgain':
+    case 'TryAgainNext':
+      return snapshot.spec.hash;
+    case 'Stable':
+      return snapshot.current.spec.hash;
+  }
+}
+
+/**
+ * A removed service with nothing left to stop or remove: the daemon may drop it from its state.
+ */
+export function isRemovable(snapshot: Snapshot): boolean {
+  return (
+    snapshot.removed &&
+    snapshot.state === 'Init' &&
+    snapshot.disposing.length === 0 &&
+    snapshot.strays.length === 0 &&
+    snapshot.kept === null
+  );
+}
+
+/**
+ * Checks a persisted value (parsed JSON) and returns it as a snapshot. Throws
+ * `SnapshotVersionError` for another schema version and `SnapshotInvalidError` for anything
+ * that is not a snapshot.
+ */
+export function parseSnapshot(value: unknown): Snapshot {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new SnapshotInvalidError('not an object');
+  }
+  const v = value as Record<string, unknown>;
+  if (v['version'] !== SNAPSHOT_VERSION)
+    throw new SnapshotVersionError(v['version'], SNAPSHOT_VERSION);
+  const state = v['state'];
+  if (typeof state !== 'string' || !(STATE_NAMES as readonly string[]).includes(state)) {
+    throw new SnapshotInvalidError(`unknown state ${JSON.stringify(state)}`);
+  }
+  const need = (key: string, ok: (x: unknown) => boolean): void => {
+    if (!ok(v[key])) throw new SnapshotInvalidError(`${state}: bad or missing "${key}"`);
+  };
+  const isObject = (x: unknown): boolean => typeof x === 'object' && x !== null;
+  const isNumber = (x: unknown): boolean => typeof x === 'number' && Number.isFinite(x);
+  need('seq', isNumber);
+  need('attempts', isNumber);
+  need('strays', Array.isArray);
+  need('disposing', Array.isArray);
+  need('suspended', (x) => typeof x === 'boolean');
+  need('removed', (x) => typeof x === 'boolean');
+  need('specErrorPending', (x) => typeof x === 'boolean');
+  need('timer', (x) => x === null || isObject(x));
+  need('kept', (x) => x === null || isObject(x));
+  need('lastError', (x) => x === null || isObject(x));
+  need('deferredSpec', (x) => x === null || isObject(x));
+  if (state === 'Stable' || state === 'WaitNext' || state === 'TryAgainNext')
+    need('current', isObject);
+  if (state === 'Wait' || state === 'WaitNext') need('deploy', isObject);
+  if (state === 'TryAgain' || state === 'TryAgainNext') {
+    need('spec', isObject);
+    need('rejected', (x) => typeof x === 'boolean');
+  }
+  return value as Snapshot;
+}

@@ -1,0 +1,235 @@
+// The data of the reconciler: specs in, snapshots kept, events fed back, effects handed out.
+// Everything here is plain JSON so that a snapshot survives persistence, publication and
+// `kill -9`, and so that effects can be logged and asserted on.
+
+/** Version of the snapshot layout; bumped on any incompatible change. */
+export const SNAPSHOT_VERSION = 1;
+
+/** `[:Before]` or `[:After n]` (n in seconds). */
+export type DeployStrategy = { kind: 'Before' } | { kind: 'After'; delaySeconds: number };
+
+/** `:pull` of a spec file. */
+export type PullPolicy = 'always' | 'missing' | 'never';
+
+/**
+ * One revision of a service's spec, as `@condo/spec-edn` produces it (structurally the same
+ * type; this package does not import it). `hash` is the revision identity.
+ */
+export interface ServiceSpec {
+  name: string;
+  file?: string;
+  deploy: DeployStrategy;
+  healthTimeoutSeconds: number;
+  stopTimeoutSeconds: number;
+  pull: PullPolicy;
+  /** Failed attempts of one revision before it is rejected; `null` is unlimited. */
+  maxAttempts: number | null;
+  /** The Docker *container create* body, passed through opaquely. */
+  container: Record<string, unknown>;
+  hash: string;
+}
+
+/** A container condo created and still cares about. Times are epoch milliseconds. */
+export interface ContainerRecord {
+  id: string;
+  name: string;
+  image: string | null;
+  spec: ServiceSpec;
+  createdAt: number;
+  /** Set when the container became the service's stable one (always set for a stable one). */
+  stableAt: number | null;
+}
+
+/** The last error of a service: cleared when it next becomes `Stable` with no spec error pending. */
+export interface LastError {
+  code: string;
+  message: string;
+  at: number;
+  file?: string;
+  line?: number;
+  column?: number;
+}
+
+/** An error reported by a driver call, inside a failure event. */
+export interface ReportedError {
+  code: string;
+  message: string;
+}
+
+/**
+ * The step a deploy is at. `pull` (preflight, per `:pull`), `drain` (waiting until no other
+ * container of the service is still running, so at most two ever run), `create`, `start`,
+ * `health` (waiting for `containerHealthy` under the health timer), then only beside a stable
+ * container: `overlap` (`[:After n]`'s n seconds) and `retire` (the old container is stopping).
+ */
+export type DeployStep = 'pull' | 'drain' | 'create' | 'start' | 'health' | 'overlap' | 'retire';
+
+/** A deploy in progress of one spec revision. */
+export interface Deploy {
+  spec: ServiceSpec;
+  step: DeployStep;
+  /** Id of the `pull` or `create` effect whose result is awaited, else `null`. */
+  op: number | null;
+  /** Set once `containerCreated` arrived. */
+  container: ContainerRecord | null;
+}
+
+export type TimerPurpose = 'health' | 'overlap' | 'retry';
+
+/** The one timer a service may have; a `timerFired` with another id is stale and ignored. */
+export interface Timer {
+  id: number;
+  at: number;
+  purpose: TimerPurpose;
+}
+
+/** A container on its way out: being stopped, then removed (unless it is kept as the failed one). */
+export interface Disposal {
+  id: string;
+  name: string;
+  phase: 'stopping' | 'removing';
+  /** Keep it (stopped) as the service's most recent failed container instead of removing it. */
+  keep: boolean;
+  timeoutSeconds: number;
+}
+
+/** The most recent failed container, stopped and kept for `docker logs` until the next success. */
+export interface KeptContainer {
+  id: string;
+  name: string;
+}
+
+/** Fields every state carries. */
+export interface SnapshotBase {
+  version: typeof SNAPSHOT_VERSION;
+  /** Counter for effect and timer ids: ids are never reused, even across restarts. */
+  seq: number;
+  /** Failed attempts of the revision being deployed (or waiting for a retry). */
+  attempts: number;
+  lastError: LastError | null;
+  /** The spec file is currently invalid (a `specInvalid` came after the last `specChanged`). */
+  specErrorPending: boolean;
+  timer: Timer | null;
+  /** Ids of `create` effects still in flight whose container nobody wants any more. */
+  strays: number[];
+  disposing: Disposal[];
+  kept: KeptContainer | null;
+  /** Suspended (self-update): events are ignored until `restored`, except stop, removal and specs. */
+  suspended: boolean;
+  /** A spec that arrived while suspended, applied on `restored`. */
+  deferredSpec: ServiceSpec | null;
+  /** The spec file is gone: once nothing is left to clean up, the service can be dropped. */
+  removed: boolean;
+}
+
+/** No spec deployed, nothing running (after a stop, or never started). */
+export interface InitSnapshot extends SnapshotBase {
+  state: 'Init';
+}
+/** A deploy in progress and no stable container. */
+export interface WaitSnapshot extends SnapshotBase {
+  state: 'Wait';
+  deploy: Deploy;
+}
+/** Nothing stable; `spec` is retried when the timer fires (or never, when `rejected`). */
+export interface TryAgainSnapshot extends SnapshotBase {
+  state: 'TryAgain';
+  spec: ServiceSpec;
+  rejected: boolean;
+}
+/** One healthy container, nothing pending. */
+export interface StableSnapshot extends SnapshotBase {
+  state: 'Stable';
+  current: ContainerRecord;
+}
+/** A stable container keeps serving while a deploy of a newer revision runs. */
+export interface WaitNextSnapshot extends SnapshotBase {
+  state: 'WaitNext';
+  current: ContainerRecord;
+  deploy: Deploy;
+}
+/** A stable container keeps serving; the newer `spec` failed and is retried (or `rejected`). */
+export interface TryAgainNextSnapshot extends SnapshotBase {
+  state: 'TryAgainNext';
+  current: ContainerRecord;
+  spec: ServiceSpec;
+  rejected: boolean;
+}
+
+export type Snapshot =
+  | InitSnapshot
+  | WaitSnapshot
+  | TryAgainSnapshot
+  | StableSnapshot
+  | WaitNextSnapshot
+  | TryAgainNextSnapshot;
+
+export type StateName = Snapshot['state'];
+
+export const STATE_NAMES: readonly StateName[] = [
+  'Init',
+  'Wait',
+  'TryAgain',
+  'Stable',
+  'WaitNext',
+  'TryAgainNext',
+];
+
+/** A container of the service as the engine reports it (listed by label) on restart. */
+export interface ObservedContainer {
+  id: string;
+  name: string;
+  running: boolean;
+}
+
+/** What happened. Every event carries `at`, the time it happened (epoch ms). */
+export type Event =
+  | { type: 'specChanged'; at: number; spec: ServiceSpec }
+  | {
+      type: 'specInvalid';
+      at: number;
+      error: ReportedError & { file?: string; line?: number; column?: number };
+    }
+  | { type: 'specRemoved'; at: number }
+  | { type: 'pulled'; at: number; op: number }
+  | { type: 'pullFailed'; at: number; op: number; error: ReportedError }
+  | { type: 'containerCreated'; at: number; op: number; id: string; name: string }
+  | { type: 'createFailed'; at: number; op: number; error: ReportedError }
+  | { type: 'containerStarted'; at: number; id: string }
+  | { type: 'startFailed'; at: number; id: string; error: ReportedError }
+  | { type: 'containerHealthy'; at: number; id: string }
+  | { type: 'containerUnhealthy'; at: number; id: string; message?: string }
+  | {
+      type: 'containerExited';
+      at: number;
+      id: string;
+      exitCode: number | null;
+      /** Docker will restart it by its own restart policy. */
+      restarting: boolean;
+    }
+  | { type: 'containerStopped'; at: number; id: string }
+  | { type: 'stopFailed'; at: number; id: string; error: ReportedError }
+  | { type: 'containerRemoved'; at: number; id: string }
+  | { type: 'removeFailed'; at: number; id: string; error: ReportedError }
+  | { type: 'timerFired'; at: number; timerId: number }
+  | { type: 'stopRequested'; at: number }
+  | { type: 'suspendRequested'; at: number }
+  | { type: 'restored'; at: number; observed: ObservedContainer[] };
+
+export type EventType = Event['type'];
+
+/** What to do. Results come back as events carrying the same `op` or container id. */
+export type Effect =
+  | { type: 'pull'; op: number; image: string; policy: PullPolicy; specHash: string }
+  | { type: 'create'; op: number; spec: ServiceSpec }
+  | { type: 'start'; containerId: string }
+  | { type: 'monitor'; containerId: string }
+  | { type: 'unmonitor'; containerId: string }
+  | { type: 'stop'; containerId: string; timeoutSeconds: number }
+  | { type: 'remove'; containerId: string; force: boolean }
+  | { type: 'schedule'; timerId: number; at: number }
+  | { type: 'cancelTimer'; timerId: number }
+  | { type: 'persist' }
+  | { type: 'publish' };
+
+export type EffectType = Effect['type'];

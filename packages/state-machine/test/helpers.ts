@@ -1,0 +1,374 @@
+// Test helpers: spec builders, a step-by-step harness over the pure machine, and a simulated
+// world (an in-memory engine plus a model of the interpreter) for property tests.
+import { isDeepStrictEqual } from 'node:util';
+
+import { initial, transition } from '@condo/state-machine';
+import type {
+  Effect,
+  Event,
+  EventInput,
+  ObservedContainer,
+  ServiceSpec,
+  Snapshot,
+} from '@condo/state-machine';
+
+export const T0 = Date.UTC(2026, 0, 1);
+
+export interface SpecOptions {
+  name?: string;
+  image?: string;
+  deploy?: ServiceSpec['deploy'];
+  healthTimeoutSeconds?: number;
+  stopTimeoutSeconds?: number;
+  pull?: ServiceSpec['pull'];
+  maxAttempts?: number | null;
+  hash?: string;
+}
+
+export const BEFORE = { kind: 'Before' } as const;
+export const after = (delaySeconds: number): ServiceSpec['deploy'] => ({
+  kind: 'After',
+  delaySeconds,
+});
+
+/** A spec; its hash is derived from everything else unless given. */
+export function makeSpec(o: SpecOptions = {}): ServiceSpec {
+  const base = {
+    name: o.name ?? 'web',
+    deploy: o.deploy ?? BEFORE,
+    healthTimeoutSeconds: o.healthTimeoutSeconds ?? 10,
+    stopTimeoutSeconds: o.stopTimeoutSeconds ?? 10,
+    pull: o.pull ?? 'always',
+    maxAttempts: o.maxAttempts === undefined ? null : o.maxAttempts,
+    container: { Image: o.image ?? 'good:1', HostConfig: { NetworkMode: 'none' } },
+  };
+  return { ...base, hash: o.hash ?? JSON.stringify(base) };
+}
+
+/** Asserts that a snapshot is plain JSON: it survives a round trip unchanged. */
+export function assertJson(s: Snapshot): void {
+  const back: unknown = JSON.parse(JSON.stringify(s));
+  if (!isDeepStrictEqual(back, s)) {
+    throw new Error(`snapshot does not survive a JSON round trip: ${JSON.stringify(s)}`);
+  }
+}
+
+/** Drives the pure machine step by step with a hand-held clock. */
+export class Harness {
+  s: Snapshot;
+  fx: Effect[] = [];
+  now = T0;
+
+  constructor(s: Snapshot = initial()) {
+    this.s = s;
+  }
+
+  send(event: EventInput, advanceMs = 0): Effect[] {
+    this.now += advanceMs;
+    const [next, fx] = transition(this.s, { ...event, at: this.now });
+    assertJson(next);
+    this.s = next;
+    this.fx = fx;
+    return fx;
+  }
+
+  /** The op id of the last effect of that type in the last effects. */
+  op(type: 'pull' | 'create'): number {
+    const e = [...this.fx].reverse().find((x) => x.type === type);
+    if (!e || (e.type !== 'pull' && e.type !== 'create')) {
+      throw new Error(`no ${type} effect in ${JSON.stringify(this.fx)}`);
+    }
+    return e.op;
+  }
+
+  timerId(): number {
+    if (!this.s.timer) throw new Error(`no timer in ${JSON.stringify(this.s)}`);
+    return this.s.timer.id;
+  }
+
+  fireTimer(): Effect[] {
+    const t = this.s.timer;
+    if (!t) throw new Error('no timer');
+    this.now = Math.max(this.now, t.at);
+    return this.send({ type: 'timerFired', timerId: t.id });
+  }
+
+  /** From a new spec to the health step of container `id` (pull, create, start). */
+  deploy(spec: ServiceSpec | null, id: string): void {
+    if (spec) this.send({ type: 'specChanged', spec });
+    if (this.fx.some((e) => e.type === 'pull')) this.send({ type: 'pulled', op: this.op('pull') });
+    this.stopAll();
+    this.send({ type: 'containerCreated', op: this.op('create'), id, name: `web_${id}` });
+    this.send({ type: 'containerStarted', id });
+  }
+
+  /** Confirms every `stop` (and `remove`) of the last effects, until none is left. */
+  stopAll(): void {
+    for (let i = 0; i < 10; i += 1) {
+      const stops = this.fx.filter((e) => e.type === 'stop' || e.type === 'remove');
+      if (stops.length === 0) return;
+      const all: Effect[] = [];
+      for (const e of stops) {
+        if (e.type === 'stop')
+          all.push(...this.send({ type: 'containerStopped', id: e.containerId }));
+        if (e.type === 'remove')
+          all.push(...this.send({ type: 'containerRemoved', id: e.containerId }));
+      }
+      this.fx = all;
+    }
+  }
+
+  /** To `Stable` with container `id`. */
+  stable(spec: ServiceSpec | null, id: string): void {
+    this.deploy(spec, id);
+    this.send({ type: 'containerHealthy', id });
+    this.stopAll();
+  }
+}
+
+export function types(fx: readonly Effect[]): string[] {
+  return fx.map((e) => e.type);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The simulated world for property tests.
+//
+// Image behaviour: `good*` turns healthy, `bad*` unhealthy, `slow*` never reports (health
+// timeout), `missing*` fails its pull, `nostart*` fails its start.
+
+export interface FakeContainer {
+  id: string;
+  name: string;
+  image: string;
+  status: 'created' | 'running' | 'exited' | 'removed';
+}
+
+export class World {
+  s: Snapshot = initial();
+  now = T0;
+  readonly engine = new Map<string, FakeContainer>();
+  queue: Effect[] = [];
+  readonly timers = new Map<number, number>();
+  readonly monitored = new Set<string>();
+  /** When a container was reported healthy while it was a deploy's container. */
+  readonly healthyAt = new Map<string, number>();
+  everSuspended = false;
+  readonly #reported = new Set<string>();
+  #ids = 0;
+
+  constructor(readonly checks: boolean = true) {}
+
+  live(): FakeContainer[] {
+    return [...this.engine.values()].filter(
+      (c) => c.status === 'created' || c.status === 'running',
+    );
+  }
+
+  present(): FakeContainer[] {
+    return [...this.engine.values()].filter((c) => c.status !== 'removed');
+  }
+
+  deliver(event: EventInput): void {
+    const pre = this.s;
+    const e = { ...event, at: this.now };
+    const [next, fx] = transition(pre, e);
+    if (e.type === 'containerHealthy') {
+      const d = pre.state === 'Wait' || pre.state === 'WaitNext' ? pre.deploy : null;
+      if (d?.step === 'health' && d.container?.id === e.id) this.healthyAt.set(e.id, e.at);
+    }
+    if (e.type === 'suspendRequested') this.everSuspended = true;
+    this.s = next;
+    if (this.checks) this.check(pre, e, fx);
+    for (const f of fx) {
+      switch (f.type) {
+        case 'persist':
+        case 'publish':
+          break;
+        case 'schedule':
+          this.timers.set(f.timerId, f.at);
+          break;
+        case 'cancelTimer':
+          this.timers.delete(f.timerId);
+          break;
+        case 'monitor':
+          this.monitored.add(f.containerId);
+          break;
+        case 'unmonitor':
+          this.monitored.delete(f.containerId);
+          break;
+        default:
+          this.queue.push(f);
+      }
+    }
+  }
+
+  check(pre: Snapshot, e: Event, fx: readonly Effect[]): void {
+    assertJson(this.s);
+    if (this.live().length > 2) {
+      throw new Error(`more than two live containers: ${JSON.stringify(this.live())}`);
+    }
+    // `[:After n]`: the stable container is stopped only after the next one passed + n s.
+    const cur =
+      pre.state === 'Stable' || pre.state === 'WaitNext' || pre.state === 'TryAgainNext'
+        ? pre.current
+        : null;
+    if (!cur) return;
+    const stopsCurrent = fx.some((f) => f.type === 'stop' && f.containerId === cur.id);
+    const exempt =
+      e.type === 'stopRequested' ||
+      e.type === 'specRemoved' ||
+      e.type === 'restored' ||
+      (e.type === 'containerExited' && e.id === cur.id);
+    if (!stopsCurrent || exempt) return;
+    // `[:Before]`: stopping the old container is the point, once the image is here.
+    const post = this.s.state === 'Wait' || this.s.state === 'WaitNext' ? this.s.deploy : null;
+    if (post?.spec.deploy.kind === 'Before') {
+      if (e.type !== 'pulled' && post.spec.pull !== 'never') {
+        throw new Error(`Before: stable stopped on ${e.type}, not after the preflight pull`);
+      }
+      return;
+    }
+    if (pre.state !== 'WaitNext') throw new Error(`stable stopped from ${pre.state} on ${e.type}`);
+    const strategy = pre.deploy.spec.deploy;
+    if (strategy.kind === 'Before') throw new Error(`Before: stable stopped on ${e.type}`);
+    const next = pre.deploy.container;
+    const healthy = next ? this.healthyAt.get(next.id) : undefined;
+    if (!next || healthy === undefined || e.at < healthy + strategy.delaySeconds * 1000) {
+      throw new Error(`After ${strategy.delaySeconds}: stable stopped too early on ${e.type}`);
+    }
+    if (this.engine.get(next.id)?.status !== 'running') {
+      throw new Error('After: stable stopped while the next one is not running');
+    }
+  }
+
+  /**
+   * Runs one queued Docker effect. The model of the interpreter is a concurrent one: calls on
+   * one container run in order, anything else may overtake (`pick` chooses among the eligible
+   * calls; 0 is the oldest). `lose` drops the result (a crash in the middle of the call).
+   */
+  runEffect(pick = 0, lose = false): boolean {
+    const target = (f: Effect): string | null => ('containerId' in f ? f.containerId : null);
+    const eligible = this.queue.filter((f, i) => {
+      const id = target(f);
+      return id === null || !this.queue.slice(0, i).some((g) => target(g) === id);
+    });
+    const f = eligible[pick % Math.max(1, eligible.length)];
+    if (!f) return false;
+    this.queue = this.queue.filter((g) => g !== f);
+    const result = this.execute(f);
+    if (result && !lose) this.deliver(result);
+    return true;
+  }
+
+  execute(f: Effect): EventInput | null {
+    const fail = (code: string) => ({ code, message: `${code} (simulated)` });
+    switch (f.type) {
+      case 'pull':
+        return f.image.startsWith('missing')
+          ? { type: 'pullFailed', op: f.op, error: fail('ERR_CONDO_PULL_FAILED') }
+          : { type: 'pulled', op: f.op };
+      case 'create': {
+        const image = String(f.spec.container['Image']);
+        if (image.startsWith('missing')) {
+          return { type: 'createFailed', op: f.op, error: fail('ERR_CONDO_CREATE_FAILED') };
+        }
+        this.#ids += 1;
+        const id = `c${this.#ids}`;
+        const name = `${f.spec.name}_${id}`;
+        this.engine.set(id, { id, name, image, status: 'created' });
+        return { type: 'containerCreated', op: f.op, id, name };
+      }
+      case 'start': {
+        const c = this.engine.get(f.containerId);
+        if (!c || c.status !== 'created' || c.image.startsWith('nostart')) {
+          return { type: 'startFailed', id: f.containerId, error: fail('ERR_CONDO_START_FAILED') };
+        }
+        c.status = 'running';
+        return { type: 'containerStarted', id: c.id };
+      }
+      case 'stop': {
+        const c = this.engine.get(f.containerId);
+        if (c && c.status !== 'removed') c.status = 'exited';
+        return { type: 'containerStopped', id: f.containerId };
+      }
+      case 'remove': {
+        const c = this.engine.get(f.containerId);
+        if (c?.status === 'running' && !f.force) {
+          return { type: 'removeFailed', id: c.id, error: fail('ERR_CONDO_REMOVE_FAILED') };
+        }
+        if (c) c.status = 'removed';
+        return { type: 'containerRemoved', id: f.containerId };
+      }
+      default:
+        return null;
+    }
+  }
+
+  /** Moves time forward, firing due timers in order. */
+  advance(ms: number): void {
+    const target = this.now + ms;
+    for (;;) {
+      const due = [...this.timers.entries()]
+        .filter(([, at]) => at <= target)
+        .sort((a, b) => a[1] - b[1] || a[0] - b[0])[0];
+      if (!due) break;
+      this.timers.delete(due[0]);
+      this.now = Math.max(this.now, due[1]);
+      this.deliver({ type: 'timerFired', timerId: due[0] });
+    }
+    this.now = target;
+  }
+
+  /** A monitored, running container reports what its image does. Returns false if none can. */
+  report(pick: number): boolean {
+    const candidates = [...this.monitored]
+      .map((id) => this.engine.get(id))
+      .filter((c): c is FakeContainer => c?.status === 'running' && !this.#reported.has(c.id))
+      .filter((c) => c.image.startsWith('good') || c.image.startsWith('bad'));
+    const c = candidates[pick % Math.max(1, candidates.length)];
+    if (!c) return false;
+    this.#reported.add(c.id);
+    this.deliver(
+      c.image.startsWith('good')
+        ? { type: 'containerHealthy', id: c.id }
+        : { type: 'containerUnhealthy', id: c.id },
+    );
+    return true;
+  }
+
+  /** A running container dies on its own. */
+  crash(pick: number): void {
+    const running = [...this.engine.values()].filter((c) => c.status === 'running');
+    const c = running[pick % Math.max(1, running.length)];
+    if (!c) return;
+    c.status = 'exited';
+    if (this.monitored.has(c.id)) {
+      this.deliver({ type: 'containerExited', id: c.id, exitCode: 1, restarting: false });
+    }
+  }
+
+  observed(): ObservedContainer[] {
+    return this.present().map((c) => ({ id: c.id, name: c.name, running: c.status === 'running' }));
+  }
+
+  /** `kill -9` of the daemon (optionally in the middle of a Docker call) and a restart. */
+  restart(midCall: boolean): void {
+    if (midCall) this.runEffect(0, true);
+    this.queue = [];
+    this.timers.clear();
+    this.monitored.clear();
+    this.deliver({ type: 'restored', observed: this.observed() });
+  }
+
+  /** Lets everything run (effects, health reports, timers) until nothing is left to do. */
+  settle(maxSteps = 2000): void {
+    for (let i = 0; i < maxSteps; i += 1) {
+      if (this.runEffect()) continue;
+      if (this.report(0)) continue;
+      const next = Math.min(...this.timers.values());
+      if (!Number.isFinite(next)) return;
+      this.advance(Math.max(0, next - this.now));
+    }
+    throw new Error(`world did not settle: ${JSON.stringify(this.s)}`);
+  }
+}
