@@ -9,21 +9,28 @@ import {
   LABEL_SERVICE,
   LABEL_SPEC_HASH,
 } from '@condo/docker-driver';
+import { holdEngineShared } from './engine-lock.js';
 import { newInstanceId, specFor, testDriver } from './helpers.js';
 
 const env = loadTestEnv();
 const run = dockerTestRun();
 let driver: DockerDriver;
+let release: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
+  release = await holdEngineShared();
   driver = await testDriver();
-});
+}, 120_000);
 
 afterAll(async () => {
-  await driver?.close();
-  const leftovers = await run.cleanup();
-  // Every test removes what it created through the driver; a leftover is a failure.
-  expect(leftovers).toEqual([]);
+  try {
+    await driver?.close();
+    const leftovers = await run.cleanup();
+    // Every test removes what it created through the driver; a leftover is a failure.
+    expect(leftovers).toEqual([]);
+  } finally {
+    await release?.();
+  }
 });
 
 async function createStarted(
