@@ -1,0 +1,146 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { SpecDir } from '@condo/test-utils';
+import { makeSpecDir } from '@condo/test-utils';
+import { SpecReadError, loadSpecFile, readSpecDir, readSpecFile, runLint } from '@condo/spec-edn';
+
+const dirs: SpecDir[] = [];
+afterEach(async () => {
+  await Promise.all(dirs.splice(0).map((d) => d.cleanup()));
+});
+
+async function specDir(files: Record<string, string>): Promise<SpecDir> {
+  const dir = await makeSpecDir(files);
+  dirs.push(dir);
+  return dir;
+}
+
+async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runLint(argv, {
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
+  });
+  return { code, stdout, stderr };
+}
+
+const GOOD = '{:spec {:Image "nginx:1.25.3"}}\n';
+const WARNS = '{:spec {:Image "nginx"}}\n';
+const BAD = '{:spec {:Image "nginx:1.25.3"}\n :deploy (:After 5)}\n';
+
+describe('condo-lint', () => {
+  it('exits 0 on clean files and prints nothing on stdout', async () => {
+    const dir = await specDir({ 'web.edn': GOOD });
+    const r = await run([join(dir.path, 'web.edn')]);
+    expect(r).toEqual({ code: 0, stdout: '', stderr: '1 file checked: 0 errors, 0 warnings\n' });
+  });
+
+  it('prints file:line:col: severity code message and exits 1 on errors', async () => {
+    const dir = await specDir({ 'web.edn': BAD });
+    const file = join(dir.path, 'web.edn');
+    const r = await run([file]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe(
+      `${file}:2:10: error ERR_CONDO_SPEC_BAD_DEPLOY :deploy must be a vector [...], not a list (...): expected [:Before] or [:After n] with n >= 0 seconds\n`,
+    );
+  });
+
+  it('exits 0 with warnings, 1 with --strict', async () => {
+    const dir = await specDir({ 'web.edn': WARNS });
+    const file = join(dir.path, 'web.edn');
+    const lax = await run([file]);
+    expect(lax.code).toBe(0);
+    expect(lax.stdout).toMatch(/^.*web\.edn:1:16: warning WARN_CONDO_SPEC_IMAGE_UNPINNED /);
+    const strict = await run(['--strict', file]);
+    expect(strict.code).toBe(1);
+    expect(strict.stdout).toMatch(/^.*web\.edn:1:16: error WARN_CONDO_SPEC_IMAGE_UNPINNED /);
+  });
+
+  it('lints a directory like a daemon prefix, self.edn as the daemon body', async () => {
+    const dir = await specDir({
+      'web.edn': GOOD,
+      'api.edn': BAD,
+      'self.edn': '{:Image "condo/condod:1.0.0"}\n',
+      '.hidden.edn': 'garbage',
+      'notes.txt': 'garbage',
+      'web.edn~': 'garbage',
+    });
+    await mkdir(join(dir.path, 'sub.edn'));
+    const r = await run(['--format', 'json', dir.path]);
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout) as {
+      files: { file: string; kind: string; ok: boolean; errors: { code: string }[] }[];
+      errorCount: number;
+      warningCount: number;
+    };
+    expect(out.files.map((f) => [f.file, f.kind, f.ok])).toEqual([
+      [join(dir.path, 'api.edn'), 'service', false],
+      [join(dir.path, 'self.edn'), 'self', true],
+      [join(dir.path, 'web.edn'), 'service', true],
+    ]);
+    expect(out.files[0]?.errors.map((e) => e.code)).toEqual(['ERR_CONDO_SPEC_BAD_DEPLOY']);
+    expect(out.errorCount).toBe(1);
+    expect(out.warningCount).toBe(0);
+  });
+
+  it('exits 2 on usage errors', async () => {
+    expect((await run([])).code).toBe(2);
+    expect((await run(['--format', 'xml', 'x.edn'])).code).toBe(2);
+    expect((await run(['--bogus', 'x.edn'])).code).toBe(2);
+    const missing = await run(['/nonexistent/dir/web.edn']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('/nonexistent/dir/web.edn');
+  });
+
+  it('prints help and version', async () => {
+    const help = await run(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: condo-lint');
+    const version = await run(['--version']);
+    expect(version.code).toBe(0);
+    expect(version.stdout).toMatch(/^\d+\.\d+\.\d+/);
+  });
+});
+
+describe('loaders', () => {
+  it('readSpecFile lints a file, loadSpecFile throws SpecInvalidError with the location', async () => {
+    const dir = await specDir({ 'web.edn': GOOD, 'api.edn': BAD });
+    const web = await readSpecFile(join(dir.path, 'web.edn'));
+    expect(web.spec).toMatchObject({ name: 'web', file: join(dir.path, 'web.edn') });
+    await expect(loadSpecFile(join(dir.path, 'api.edn'))).rejects.toMatchObject({
+      code: 'ERR_CONDO_SPEC_INVALID',
+      file: join(dir.path, 'api.edn'),
+      line: 2,
+      column: 10,
+    });
+  });
+
+  it('throws SpecReadError with the fs error as cause', async () => {
+    const err: unknown = await readSpecFile('/nonexistent/web.edn').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SpecReadError);
+    expect(err).toMatchObject({ code: 'ERR_CONDO_SPEC_READ', cause: { code: 'ENOENT' } });
+  });
+
+  it('reports a file that is not UTF-8 and a file too large before reading it', async () => {
+    const dir = await specDir({});
+    const latin1 = join(dir.path, 'latin1.edn');
+    await writeFile(latin1, Buffer.from([0x7b, 0xe9, 0x7d]));
+    const r = await readSpecFile(latin1);
+    expect(r.errors.map((e) => [e.code, e.line, e.column])).toEqual([
+      ['ERR_CONDO_SPEC_ENCODING', 1, 1],
+    ]);
+    const big = join(dir.path, 'big.edn');
+    await writeFile(big, ' '.repeat(2048));
+    const tooBig = await readSpecFile(big, { maxBytes: 1024 });
+    expect(tooBig.errors.map((e) => e.code)).toEqual(['ERR_CONDO_SPEC_TOO_LARGE']);
+  });
+
+  it('readSpecDir skips hidden files, other names and directories', async () => {
+    const dir = await specDir({ 'a.edn': GOOD, '.#a.edn': GOOD, 'b.edn.swp': GOOD });
+    await mkdir(join(dir.path, 'c.edn'));
+    const entries = await readSpecDir(dir.path);
+    expect(entries.map((e) => [e.name, e.kind])).toEqual([['a', 'service']]);
+  });
+});

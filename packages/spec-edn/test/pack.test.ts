@@ -1,0 +1,82 @@
+// The published artefact, end to end: build, `pnpm pack`, `npm install` the tarball in an empty
+// directory (edn-data comes from the npm registry), then run the `condo-lint` bin and the README's
+// library example from there. About 5-10 s, so it stays a unit test.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const exec = promisify(execFile);
+const pkgDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+const corpus = join(pkgDir, 'test', 'corpus');
+
+let work = '';
+
+async function runBin(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await exec(join(work, 'node_modules', '.bin', 'condo-lint'), args, {
+      cwd: work,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'condo-spec-edn-pack-'));
+  await exec('pnpm', ['exec', 'tsc', '-b'], { cwd: pkgDir });
+  await exec('pnpm', ['pack', '--pack-destination', work], { cwd: pkgDir });
+  const tarball = (await readdir(work)).find((n) => n.endsWith('.tgz'));
+  if (tarball === undefined) throw new Error(`pnpm pack wrote no tarball in ${work}`);
+  await writeFile(join(work, 'package.json'), '{"name":"pack-test","private":true}\n');
+  await exec('npm', ['install', '--no-audit', '--no-fund', `./${tarball}`], { cwd: work });
+}, 120_000);
+
+afterAll(async () => {
+  if (work !== '') await rm(work, { recursive: true, force: true });
+});
+
+describe('the packed tarball', () => {
+  it('runs condo-lint on a clean file: exit 0', async () => {
+    const r = await runBin([join(corpus, 'valid', 'minimal.edn')]);
+    expect(r).toEqual({ code: 0, stdout: '', stderr: '1 file checked: 0 errors, 0 warnings\n' });
+  });
+
+  it('runs condo-lint on an invalid file: exit 1 with the location', async () => {
+    const file = join(corpus, 'invalid', 'deploy-list.edn');
+    const r = await runBin([file]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(new RegExp(`^${file}:2:10: error ERR_CONDO_SPEC_BAD_DEPLOY `));
+  });
+
+  it('runs condo-lint --format json over the valid corpus, self.edn included', async () => {
+    const r = await runBin(['--format', 'json', join(corpus, 'valid')]);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { files: { kind: string }[]; errorCount: number };
+    expect(out.errorCount).toBe(0);
+    expect(out.files.filter((f) => f.kind === 'self')).toHaveLength(1);
+  });
+
+  it('exits 2 on a usage error', async () => {
+    expect((await runBin([])).code).toBe(2);
+  });
+
+  it("runs the README's library example", async () => {
+    const readme = await readFile(join(pkgDir, 'README.md'), 'utf8');
+    const example = /## Library[\s\S]*?```js\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(example).toBeDefined();
+    await writeFile(join(work, 'example.mjs'), example ?? '');
+    const { stdout } = await exec('node', ['example.mjs'], { cwd: work });
+    expect(stdout).toContain(
+      'specs/web.edn:2:31: error ERR_CONDO_SPEC_NAME_WITH_AFTER a fixed container :Name cannot be used with [:After 5]',
+    );
+    expect(stdout).toContain("web { kind: 'Before' } { Image: 'nginx:1.25.3' } 64");
+    expect(stdout).toContain('{:Image "redis:7.2" :ExposedPorts {"6379/tcp" {}}}');
+    expect(stdout).toContain(':deploy [:After 3]');
+  });
+});
