@@ -1,9 +1,25 @@
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { openSnapshotStore } from '@condo/store-sqlite';
 import type { ChildProcess } from 'node:child_process';
-import { buildPackage, exited, fingerprint, spawnFixture, tempDirs } from './helpers.js';
+import {
+  buildPackage,
+  exited,
+  fingerprint,
+  packageDir,
+  spawnFixture,
+  tempDirs,
+} from './helpers.js';
 
 interface HoldLine {
   pid: number;
@@ -134,5 +150,21 @@ describe('a read-only database or directory', () => {
     });
     expect(existsSync(file)).toBe(false);
     expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe('the README', () => {
+  it('has a usage example that runs against the built package', () => {
+    const readme = readFileSync(path.join(packageDir, 'README.md'), 'utf8');
+    const example = /<!-- example[^>]*-->\s*```js\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(example).toContain("from '@condo/store-sqlite'");
+    // Inside the package, so that '@condo/store-sqlite' resolves to its own dist.
+    const script = path.join(packageDir, '.tsbuild', 'readme-example.mjs');
+    mkdirSync(path.dirname(script), { recursive: true });
+    writeFileSync(script, example!);
+    const output = execFileSync(process.execPath, [script], { encoding: 'utf8' });
+    expect(output).toContain('web sha256:3f2a {"state":"Wait","next":{"id":"c0ffee"}}');
+    expect(output).not.toContain('db sha256:9b1c');
+    expect(output).toContain('ERR_CONDO_STORE_IN_USE');
   });
 });
