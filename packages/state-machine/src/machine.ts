@@ -121,7 +121,7 @@ export function reconcile(
     } else if (d.phase === 'stopping' && d.keep) {
       keep(w, fx, { id: d.id, name: d.name });
     } else {
-      removeLater(w, fx, d.id, d.name);
+      removeLater(w, fx, d.id, d.name, false);
     }
   }
   if (w.kept) {
@@ -169,7 +169,7 @@ export function reconcile(
   for (const o of observed) {
     if (claimed.has(o.id)) continue;
     if (o.running) dispose(w, fx, o, fallback, false);
-    else removeLater(w, fx, o.id, o.name);
+    else removeLater(w, fx, o.id, o.name, false); // maybe created, never started
   }
 
   if (deferred) onSpecChanged(w, fx, deferred, now);
@@ -376,7 +376,7 @@ function onCreated(w: Work, fx: Fx, e: Extract<Event, { type: 'containerCreated'
   }
   // Nobody wants it (superseded while the create was in flight): it never ran.
   w.strays = w.strays.filter((op) => op !== e.op);
-  removeLater(w, fx, e.id, e.name);
+  removeLater(w, fx, e.id, e.name, false);
 }
 
 function onHealthy(w: Work, fx: Fx, id: string, at: number): void {
@@ -431,6 +431,7 @@ function onStopped(w: Work, fx: Fx, id: string, at: number, failed: boolean): vo
   } else {
     entry.phase = 'removing';
     entry.keep = false;
+    entry.stopped = !failed;
     fx.push({ type: 'remove', containerId: id, force: failed });
   }
   const d = w.deploy;
@@ -471,7 +472,7 @@ function shutdown(w: Work, fx: Fx, removed: boolean): void {
     w.removed = true;
     for (const x of w.disposing) x.keep = false;
     if (w.kept) {
-      removeLater(w, fx, w.kept.id, w.kept.name);
+      removeLater(w, fx, w.kept.id, w.kept.name, true);
       w.kept = null;
     }
   }
@@ -509,7 +510,7 @@ function afterPull(w: Work, fx: Fx, d: Deploy): void {
 function settle(w: Work, fx: Fx): void {
   const d = w.deploy;
   if (d?.step !== 'drain' || w.suspended || w.strays.length > 0) return;
-  if (w.disposing.some((x) => x.phase === 'stopping')) return;
+  if (w.disposing.some((x) => !x.stopped)) return;
   d.step = 'create';
   d.op = nextId(w);
   fx.push({ type: 'create', op: d.op, spec: d.spec });
@@ -570,7 +571,7 @@ function promote(w: Work, fx: Fx, at: number): void {
   w.attempts = 0;
   if (!w.specErrorPending) w.lastError = null;
   if (w.kept) {
-    removeLater(w, fx, w.kept.id, w.kept.name);
+    removeLater(w, fx, w.kept.id, w.kept.name, true);
     w.kept = null;
   }
 }
@@ -584,21 +585,28 @@ function dispose(
 ): void {
   if (w.disposing.some((x) => x.id === c.id)) return;
   fx.push({ type: 'unmonitor', containerId: c.id });
-  w.disposing.push({ id: c.id, name: c.name, phase: 'stopping', keep: keepIt, timeoutSeconds });
+  w.disposing.push({
+    id: c.id,
+    name: c.name,
+    phase: 'stopping',
+    keep: keepIt,
+    stopped: false,
+    timeoutSeconds,
+  });
   fx.push({ type: 'stop', containerId: c.id, timeoutSeconds });
 }
 
-function removeLater(w: Work, fx: Fx, id: string, name: string): void {
+function removeLater(w: Work, fx: Fx, id: string, name: string, stopped: boolean): void {
   const existing = w.disposing.find((x) => x.id === id);
   if (existing?.phase === 'removing') return;
   if (existing) w.disposing = w.disposing.filter((x) => x !== existing);
-  const entry: Disposal = { id, name, phase: 'removing', keep: false, timeoutSeconds: 0 };
+  const entry: Disposal = { id, name, phase: 'removing', keep: false, stopped, timeoutSeconds: 0 };
   w.disposing.push(entry);
   fx.push({ type: 'remove', containerId: id, force: true });
 }
 
 function keep(w: Work, fx: Fx, c: { id: string; name: string }): void {
-  if (w.kept && w.kept.id !== c.id) removeLater(w, fx, w.kept.id, w.kept.name);
+  if (w.kept && w.kept.id !== c.id) removeLater(w, fx, w.kept.id, w.kept.name, true);
   w.kept = c;
 }
 
@@ -680,8 +688,8 @@ function thaw(s: Snapshot): Work {
 }
 
 function freeze(w: Work): Snapshot {
-  const base: SnapshotBase = {
-    version: SNAPSHOT_VERSION,
+  // Key order as in `initial()`: `version` and `state` first, so unchanged snapshots compare equal.
+  const base: Omit<SnapshotBase, 'version'> = {
     seq: w.seq,
     attempts: w.attempts,
     lastError: w.lastError,
@@ -694,18 +702,21 @@ function freeze(w: Work): Snapshot {
     deferredSpec: w.deferredSpec,
     removed: w.removed,
   };
+  const v = SNAPSHOT_VERSION;
   if (w.deploy) {
     return w.current
-      ? { ...base, state: 'WaitNext', current: w.current, deploy: w.deploy }
-      : { ...base, state: 'Wait', deploy: w.deploy };
+      ? { version: v, state: 'WaitNext', ...base, current: w.current, deploy: w.deploy }
+      : { version: v, state: 'Wait', ...base, deploy: w.deploy };
   }
   if (w.pending) {
     const { spec, rejected } = w.pending;
     return w.current
-      ? { ...base, state: 'TryAgainNext', current: w.current, spec, rejected }
-      : { ...base, state: 'TryAgain', spec, rejected };
+      ? { version: v, state: 'TryAgainNext', ...base, current: w.current, spec, rejected }
+      : { version: v, state: 'TryAgain', ...base, spec, rejected };
   }
-  return w.current ? { ...base, state: 'Stable', current: w.current } : { ...base, state: 'Init' };
+  return w.current
+    ? { version: v, state: 'Stable', ...base, current: w.current }
+    : { version: v, state: 'Init', ...base };
 }
 
 function finish(before: Snapshot, w: Work, fx: Fx, always: boolean): [Snapshot, Effect[]] {

@@ -90,6 +90,8 @@ export interface Disposal {
   phase: 'stopping' | 'removing';
   /** Keep it (stopped) as the service's most recent failed container instead of removing it. */
   keep: boolean;
+  /** Known to be stopped; a container still running, or created and never started, is not. */
+  stopped: boolean;
   timeoutSeconds: number;
 }
 

@@ -102,20 +102,21 @@ export class Harness {
     this.send({ type: 'containerStarted', id });
   }
 
-  /** Confirms every `stop` (and `remove`) of the last effects, until none is left. */
+  /** Confirms every stop and removal the snapshot waits for, until none is left. */
   stopAll(): void {
-    for (let i = 0; i < 10; i += 1) {
-      const stops = this.fx.filter((e) => e.type === 'stop' || e.type === 'remove');
-      if (stops.length === 0) return;
-      const all: Effect[] = [];
-      for (const e of stops) {
-        if (e.type === 'stop')
-          all.push(...this.send({ type: 'containerStopped', id: e.containerId }));
-        if (e.type === 'remove')
-          all.push(...this.send({ type: 'containerRemoved', id: e.containerId }));
+    const all: Effect[] = [...this.fx];
+    for (let i = 0; i < 10 && this.s.disposing.length > 0; i += 1) {
+      for (const d of this.s.disposing) {
+        all.push(
+          ...this.send(
+            d.phase === 'stopping'
+              ? { type: 'containerStopped', id: d.id }
+              : { type: 'containerRemoved', id: d.id },
+          ),
+        );
       }
-      this.fx = all;
     }
+    this.fx = all; // everything since the last explicit send
   }
 
   /** To `Stable` with container `id`. */
@@ -288,6 +289,7 @@ export class World {
       }
       case 'stop': {
         const c = this.engine.get(f.containerId);
+        // A created container that is stopped never runs: count it as stopped.
         if (c && c.status !== 'removed') c.status = 'exited';
         return { type: 'containerStopped', id: f.containerId };
       }
