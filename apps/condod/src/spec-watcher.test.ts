@@ -1,0 +1,245 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { mkdir, rename, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Cleanups, makeSpecDir, type SpecDir } from '@condo/test-utils';
+import { SpecWatcher, isSpecFileName, type SpecWatchEvent } from './spec-watcher.js';
+
+const cleanups = new Cleanups();
+afterEach(() => cleanups.run());
+
+/** A watcher on real directories, recording its events, with a way to wait for one. */
+async function startWatcher(
+  prefixes: string[],
+  opts: { removalGraceMs?: number; debounceMs?: number } = {},
+) {
+  const events: SpecWatchEvent[] = [];
+  const waiters: Array<() => void> = [];
+  const watcher = new SpecWatcher({
+    prefixes,
+    removalGraceMs: opts.removalGraceMs ?? 150,
+    debounceMs: opts.debounceMs ?? 20,
+    rescanIntervalMs: 0,
+    onEvent: (e) => {
+      events.push(e);
+      waiters.splice(0).forEach((w) => w());
+    },
+  });
+  await watcher.start();
+  cleanups.add(() => watcher.close());
+  const waitFor = async (pred: (e: SpecWatchEvent) => boolean, timeoutMs = 5000) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = events.find(pred);
+      if (found) return found;
+      if (Date.now() > deadline) {
+        throw new Error(`no matching event in ${timeoutMs} ms; got ${JSON.stringify(events)}`);
+      }
+      await new Promise<void>((resolve) => {
+        waiters.push(resolve);
+        setTimeout(resolve, 50);
+      });
+    }
+  };
+  /** Lets in-flight debounces, scans and grace periods finish, then returns what was seen. */
+  const settle = async (ms = 400) => {
+    await new Promise((r) => setTimeout(r, ms));
+    await watcher.rescanAll();
+    return events.map(describeEvent);
+  };
+  return { watcher, events, waitFor, settle };
+}
+
+function describeEvent(e: SpecWatchEvent): string {
+  switch (e.type) {
+    case 'changed':
+      return `changed ${e.spec.service} ${path.basename(path.dirname(e.spec.file))}`;
+    case 'removed':
+      return `removed ${e.service}`;
+    case 'conflict':
+      return `conflict ${e.service}`;
+    case 'unreadable':
+      return `unreadable ${path.basename(e.path)}`;
+  }
+}
+
+async function specDir(files: Record<string, string> = {}): Promise<SpecDir> {
+  const dir = await makeSpecDir(files);
+  cleanups.add(() => dir.cleanup());
+  return dir;
+}
+
+describe('isSpecFileName', () => {
+  it.each([
+    ['web.edn', true],
+    ['self.edn', true],
+    ['.web.edn', false],
+    ['.#web.edn', false],
+    ['web.edn~', false],
+    ['web.edn.swp', false],
+    ['#web.edn#', false],
+    ['web.json', false],
+    ['.edn', false],
+  ])('%s -> %s', (name, expected) => expect(isSpecFileName(name)).toBe(expected));
+});
+
+describe('SpecWatcher', () => {
+  it('reports the files present at start, with their text', async () => {
+    const dir = await specDir({ 'a.edn': '{:spec {:Image "a:1"}}', 'b.edn': '{}', 'x.txt': '' });
+    const w = await startWatcher([dir.path]);
+    expect(w.events.map(describeEvent).sort()).toEqual([
+      `changed a ${path.basename(dir.path)}`,
+      `changed b ${path.basename(dir.path)}`,
+    ]);
+    const a = w.events.find((e) => e.type === 'changed' && e.spec.service === 'a');
+    expect(a).toMatchObject({ spec: { text: '{:spec {:Image "a:1"}}', prefix: dir.path } });
+  });
+
+  it('follows an added file, a change and a removal, each once', async () => {
+    const dir = await specDir();
+    const w = await startWatcher([dir.path]);
+    const t0 = Date.now();
+    await dir.write('web.edn', 'v1');
+    await w.waitFor((e) => e.type === 'changed' && e.spec.text === 'v1');
+    const addLatency = Date.now() - t0;
+    await dir.write('web.edn', 'v2');
+    await w.waitFor((e) => e.type === 'changed' && e.spec.text === 'v2');
+    await dir.remove('web.edn');
+    await w.waitFor((e) => e.type === 'removed');
+    const name = path.basename(dir.path);
+    expect(await w.settle()).toEqual([`changed web ${name}`, `changed web ${name}`, 'removed web']);
+    console.log(`spec-watcher: file written -> event in ${addLatency} ms`);
+  });
+
+  it('does nothing when a file is touched or rewritten with the same bytes', async () => {
+    const dir = await specDir({ 'web.edn': 'same' });
+    const w = await startWatcher([dir.path]);
+    const file = await dir.write('web.edn', 'same');
+    const later = new Date(Date.now() + 5000);
+    await utimes(file, later, later);
+    await dir.writeAtomically('web.edn', 'same');
+    expect(await w.settle()).toEqual([`changed web ${path.basename(dir.path)}`]);
+  });
+
+  it('sees a rename into place (as consul-template writes) as one change', async () => {
+    const dir = await specDir({ 'web.edn': 'v1' });
+    const w = await startWatcher([dir.path]);
+    await dir.writeAtomically('web.edn', 'v2');
+    await w.waitFor((e) => e.type === 'changed' && e.spec.text === 'v2');
+    expect((await w.settle()).filter((e) => e.startsWith('removed'))).toEqual([]);
+  });
+
+  it('does not remove a service whose file is briefly missing during a save', async () => {
+    const dir = await specDir({ 'web.edn': 'v1' });
+    const w = await startWatcher([dir.path], { removalGraceMs: 300 });
+    // vim's default on Linux: move the original away, then write the new file.
+    await rename(path.join(dir.path, 'web.edn'), path.join(dir.path, 'web.edn~'));
+    await new Promise((r) => setTimeout(r, 60));
+    await dir.write('web.edn', 'v2');
+    await unlink(path.join(dir.path, 'web.edn~'));
+    await w.waitFor((e) => e.type === 'changed' && e.spec.text === 'v2');
+    expect((await w.settle(600)).filter((e) => e.startsWith('removed'))).toEqual([]);
+  });
+
+  it('ignores dotfiles, editor temp files, other extensions and directories named *.edn', async () => {
+    const dir = await specDir();
+    const w = await startWatcher([dir.path]);
+    await dir.write('.web.edn', 'x');
+    await dir.write('.#web.edn', 'x');
+    await dir.write('web.edn~', 'x');
+    await dir.write('web.edn.swp', 'x');
+    await dir.write('notes.txt', 'x');
+    await mkdir(path.join(dir.path, 'dir.edn'));
+    await writeFile(path.join(dir.path, 'dir.edn', 'inner.edn'), 'x');
+    expect(await w.settle()).toEqual([]);
+  });
+
+  it('follows a symlinked spec, and a swap of the directory it points into', async () => {
+    // Kubernetes config maps: web.edn -> ..data/web.edn, and ..data is swapped atomically.
+    const dir = await specDir();
+    await mkdir(path.join(dir.path, '..v1'));
+    await writeFile(path.join(dir.path, '..v1', 'web.edn'), 'v1');
+    await symlink('..v1', path.join(dir.path, '..data'));
+    await symlink('..data/web.edn', path.join(dir.path, 'web.edn'));
+    const w = await startWatcher([dir.path]);
+    await w.waitFor((e) => e.type === 'changed' && e.spec.text === 'v1');
+
+    await mkdir(path.join(dir.path, '..v2'));
+    await writeFile(path.join(dir.path, '..v2', 'web.edn'), 'v2');
+    await symlink('..v2', path.join(dir.path, '..data_tmp'));
+    await rename(path.join(dir.path, '..data_tmp'), path.join(dir.path, '..data'));
+    await w.waitFor((e) => e.type === 'changed' && e.spec.text === 'v2');
+  });
+
+  it('watches every prefix, each on its own (upstream bug B2)', async () => {
+    const one = await specDir();
+    const two = await specDir();
+    const w = await startWatcher([one.path, two.path]);
+    await one.write('a.edn', 'a');
+    await two.write('b.edn', 'b');
+    await w.waitFor((e) => e.type === 'changed' && e.spec.service === 'a');
+    await w.waitFor((e) => e.type === 'changed' && e.spec.service === 'b');
+    await two.remove('b.edn');
+    await w.waitFor((e) => e.type === 'removed' && e.service === 'b');
+    expect(w.watcher.snapshot().has('a')).toBe(true);
+  });
+
+  it('rejects a second file for the same service, naming both paths, and hands over on removal', async () => {
+    const one = await specDir({ 'web.edn': 'from one' });
+    const two = await specDir();
+    const w = await startWatcher([one.path, two.path]);
+    await two.write('web.edn', 'from two');
+    const conflict = await w.waitFor((e) => e.type === 'conflict');
+    expect(conflict).toEqual({
+      type: 'conflict',
+      service: 'web',
+      file: path.join(two.path, 'web.edn'),
+      owner: path.join(one.path, 'web.edn'),
+    });
+    // Editing the rejected file reports nothing new; the first keeps the service.
+    await two.write('web.edn', 'from two, edited');
+    await w.settle();
+    expect(w.events.filter((e) => e.type === 'conflict')).toHaveLength(1);
+    expect(w.watcher.snapshot().get('web')?.text).toBe('from one');
+
+    await one.remove('web.edn');
+    await w.waitFor((e) => e.type === 'changed' && e.spec.text === 'from two, edited');
+    expect(w.watcher.snapshot().get('web')?.file).toBe(path.join(two.path, 'web.edn'));
+  });
+
+  it('at startup, the earlier prefix wins a duplicate', async () => {
+    const one = await specDir({ 'web.edn': 'one' });
+    const two = await specDir({ 'web.edn': 'two' });
+    const w = await startWatcher([two.path, one.path]);
+    expect(w.watcher.snapshot().get('web')?.text).toBe('two');
+    expect(w.events.map((e) => e.type)).toEqual(['changed', 'conflict']);
+  });
+
+  it('keeps the services of a prefix that becomes unreadable, and reports it once', async () => {
+    // Tests run as root, which reads through permissions: make the prefix unreadable by
+    // replacing the directory with a file.
+    const dir = await specDir({ 'web.edn': 'v1' });
+    const w = await startWatcher([dir.path]);
+    const moved = `${dir.path}.moved`;
+    await rename(dir.path, moved);
+    cleanups.add(() => rename(moved, dir.path).catch(() => undefined));
+    await writeFile(dir.path, 'not a directory');
+    cleanups.add(() => unlink(dir.path).catch(() => undefined));
+    await w.watcher.rescanAll();
+    await w.watcher.rescanAll();
+    const seen = await w.settle(300);
+    expect(seen.filter((e) => e.startsWith('removed'))).toEqual([]);
+    expect(seen.filter((e) => e.startsWith('unreadable'))).toHaveLength(1);
+    expect(w.watcher.snapshot().has('web')).toBe(true);
+  });
+
+  it('catches a change at the next rescan even when no event triggers a scan', async () => {
+    const dir = await specDir({ 'web.edn': 'v1' });
+    // A debounce far longer than the test: only the rescan can see the change.
+    const w = await startWatcher([dir.path], { debounceMs: 60_000 });
+    await dir.write('web.edn', 'v2');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(w.events).toHaveLength(1);
+    await w.watcher.rescanAll();
+    expect(w.events.map((e) => e.type === 'changed' && e.spec.text)).toEqual(['v1', 'v2']);
+  });
+});
