@@ -114,3 +114,34 @@ describe('conversion (upstream-condo.md 2.3)', () => {
     expect(result.spec?.hash).toMatch(/^[0-9a-f]{64}$/);
   });
 });
+
+describe('generated invalid files (too big to keep in the corpus)', () => {
+  const cases: [string, string, Expected][] = [
+    [
+      'a 2 MiB file',
+      `{:spec {:Image "a:1" :Env [${'"A=1" '.repeat(350_000)}]}}`,
+      { code: 'ERR_CONDO_SPEC_TOO_LARGE', line: 1, column: 1 },
+    ],
+    [
+      '100,000 nested maps',
+      `{:spec {:Image "a:1"}\n :x ${'{:a '.repeat(100_000)}`,
+      // the top map is level 1, the k-th `{:a ` is level k + 1: the 128th is the first too deep
+      { code: 'ERR_CONDO_SPEC_TOO_DEEP', line: 2, column: 5 + 127 * 4 },
+    ],
+    [
+      '50,000 labels, the last one a duplicate',
+      `{:spec {:Image "a:1"\n :Labels {${Array.from({ length: 50_000 }, (_, k) => `"l${k}" "v"`).join(' ')}\n "l7" "v"}}}`,
+      { code: 'ERR_CONDO_SPEC_DUPLICATE_KEY', line: 3, column: 2 },
+    ],
+    [
+      'a string left open before 500 KiB of text',
+      `{:spec {:Image "a:1" :Cmd ["sh" "-c" "${'x'.repeat(500_000)}`,
+      { code: 'ERR_CONDO_SPEC_UNEXPECTED_EOF', line: 1, column: 38 },
+    ],
+  ];
+  it.each(cases)('%s', (_name, text, expected) => {
+    const r = lintSpec(text, { fileName: 'huge.edn' });
+    const first = r.errors[0];
+    expect(first && { code: first.code, line: first.line, column: first.column }).toEqual(expected);
+  });
+});
