@@ -151,7 +151,10 @@ function checkWritable(path: string): void {
   try {
     mkdirSync(dir, { recursive: true });
   } catch (error) {
-    throw new StoreReadOnlyError(path, `cannot create directory ${dir}`, { cause: error });
+    if (['EACCES', 'EPERM', 'EROFS'].some((code) => isErrno(error, code))) {
+      throw new StoreReadOnlyError(path, `cannot create directory ${dir}`, { cause: error });
+    }
+    throw new StoreIoError(path, `creating directory ${dir}`, { cause: error });
   }
   try {
     accessSync(dir, constants.W_OK | constants.X_OK);

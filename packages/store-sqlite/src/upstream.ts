@@ -164,7 +164,8 @@ export function importUpstreamStateFile(options: ImportUpstreamOptions): ImportR
   }
   const converted = convertUpstreamState(json, options);
   if (converted.problems.length > 0) throw new UpstreamStateError(from, converted.problems);
-  if (existsSync(to)) throw new StoreExistsError(to);
+  // A leftover -wal would be replayed into the new database: refuse that too.
+  for (const file of [to, `${to}-wal`]) if (existsSync(file)) throw new StoreExistsError(file);
 
   // Built under a temporary name, then linked into place: link(2) fails rather than replace.
   const temp = `${to}.import-${process.pid}-${randomBytes(4).toString('hex')}`;

@@ -58,6 +58,14 @@ describe('openSnapshotStore', () => {
     expect(a.instanceId).not.toBe(b.instanceId);
   });
 
+  it('reports a path under a regular file as an I/O error, not as read-only', () => {
+    const blocker = path.join(dirs.make(), 'file');
+    writeFileSync(blocker, 'x');
+    expect(() => openSnapshotStore({ path: path.join(blocker, 'state.db') })).toThrow(
+      expect.objectContaining({ code: 'ERR_CONDO_STORE_IO' }),
+    );
+  });
+
   it('opens an empty (zero-byte) file as a new database', () => {
     const file = path.join(dirs.make(), 'state.db');
     writeFileSync(file, '');

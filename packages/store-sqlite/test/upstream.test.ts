@@ -246,6 +246,18 @@ describe('importUpstreamStateFile', () => {
     expect(readdirSync(dir).sort()).toEqual(['state.db', 'state.json']);
   });
 
+  it('refuses a target with a leftover WAL beside it', () => {
+    const dir = dirs.make();
+    const from = path.join(dir, 'state.json');
+    const to = path.join(dir, 'state.db');
+    writeFileSync(from, JSON.stringify(upstreamState));
+    writeFileSync(`${to}-wal`, 'leftover');
+    expect(() => importUpstreamStateFile({ from, to })).toThrow(
+      expect.objectContaining({ code: 'ERR_CONDO_STORE_EXISTS' }),
+    );
+    expect(existsSync(to)).toBe(false);
+  });
+
   it.each([
     ['a missing file', null],
     ['a file that is not JSON', '{"nginx": ["Stable",'],
