@@ -1,0 +1,104 @@
+/** The six states of a service (design.md section 4). */
+export type StateName = 'Init' | 'Wait' | 'TryAgain' | 'Stable' | 'WaitNext' | 'TryAgainNext';
+
+export const STATE_NAMES: readonly StateName[] = [
+  'Init',
+  'Wait',
+  'TryAgain',
+  'Stable',
+  'WaitNext',
+  'TryAgainNext',
+];
+
+/** A time as the daemon holds it: epoch milliseconds, an ISO 8601 string or a Date. */
+export type TimeInput = number | string | Date;
+
+/** One container of a service (`current` or `next`). */
+export interface ContainerView {
+  id: string;
+  name: string;
+  image: string | null;
+  specHash: string;
+  createdAt: TimeInput;
+  stableAt: TimeInput | null;
+}
+
+/** The most recent error of a service; `file`, `line`, `column` when it comes from a spec file. */
+export interface LastErrorView {
+  code: string;
+  message: string;
+  at: TimeInput;
+  file?: string;
+  line?: number;
+  column?: number;
+}
+
+/**
+ * What the daemon knows about one service. `@condo/state-machine`'s `describe(snapshot)` returns
+ * this shape (without `file`, which the daemon adds).
+ */
+export interface ServiceView {
+  state: StateName;
+  current: ContainerView | null;
+  next: ContainerView | null;
+  /** Hash of the revision being deployed or waiting for a retry, if it is not the current one. */
+  pendingSpec: string | null;
+  retryAt: TimeInput | null;
+  lastError: LastErrorView | null;
+  /** The spec file the service comes from. */
+  file?: string | null;
+  /** The pending revision failed `:max-attempts` times and gets no more retries. */
+  rejected?: boolean;
+  /** Failed attempts of the pending revision. */
+  attempts?: number;
+}
+
+/** A change of one service, as a `StateSource` reports it. */
+export type StateEvent =
+  | { type: 'updated'; service: string; view: ServiceView; previous: ServiceView | null }
+  | { type: 'removed'; service: string; previous: ServiceView };
+
+export type StateListener = (event: StateEvent) => void;
+
+/** The local state of the daemon: every service it supervises, and a feed of their changes. */
+export interface StateSource {
+  /** The current state by service name. The caller must not mutate it. */
+  snapshot(): ReadonlyMap<string, ServiceView>;
+  /**
+   * Calls `listener` after every change, synchronously or soon after; returns the unsubscribe
+   * function. A listener must not throw.
+   */
+  subscribe(listener: StateListener): () => void;
+}
+
+/** One host's view of one service, as published to Consul or etcd. */
+export interface GlobalEntry {
+  host: string;
+  instance: string;
+  service: string;
+  snapshot: ServiceView;
+  updatedAt: TimeInput;
+}
+
+/** The fleet view (design.md section 7). */
+export interface GlobalStateSource {
+  /** Every published entry. Rejects with `GlobalStateUnavailableError` when the store can't be read. */
+  read(): Promise<GlobalEntry[]>;
+  /**
+   * Optional change feed (a Consul blocking query, an etcd watch). Without it, `wait_for` re-reads
+   * the store on every local change and every `globalPollMs`.
+   */
+  subscribe?(listener: () => void): () => void;
+}
+
+/** The answer of a health check for `/healthz`. */
+export interface HealthReport {
+  ok: boolean;
+  /** Named sub-checks, e.g. `{ reconciler: { ok: true }, docker: { ok: false, detail: '...' } }`. */
+  checks?: Record<string, { ok: boolean; detail?: string }>;
+}
+
+/** Whether the daemon's loops are alive. */
+export interface HealthSource {
+  check(): HealthReport | Promise<HealthReport>;
+}
