@@ -1,7 +1,7 @@
 // The published artefact, end to end: build, `pnpm pack`, `npm install` the tarball in an empty
 // directory (edn-data comes from the npm registry), then run the `condo-lint` bin and the README's
 // library example from there. About 5-10 s, so it stays a unit test.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -40,6 +40,8 @@ beforeAll(async () => {
 afterAll(async () => {
   if (work !== '') await rm(work, { recursive: true, force: true });
 });
+
+jest.setTimeout(30_000);
 
 describe('the packed tarball', () => {
   it('runs condo-lint on a clean file: exit 0', async () => {

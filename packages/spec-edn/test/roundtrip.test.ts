@@ -77,7 +77,7 @@ describe('parse(print(spec)) = spec', () => {
       }),
       { numRuns: 500 },
     );
-  });
+  }, 60_000);
 
   it('the hash ignores key order', () => {
     fc.assert(
@@ -92,7 +92,7 @@ describe('parse(print(spec)) = spec', () => {
       }),
       { numRuns: 300 },
     );
-  });
+  }, 60_000);
 
   it('the hash tells different containers apart', () => {
     fc.assert(
@@ -113,7 +113,7 @@ describe('jsonToEdn / ednToJson', () => {
       }),
       { numRuns: 1000 },
     );
-  });
+  }, 60_000);
 
   it('writes keys as keywords when they read back unchanged', () => {
     expect(
