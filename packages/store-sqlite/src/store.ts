@@ -172,8 +172,8 @@ function checkWritable(path: string): void {
 }
 
 /**
- * Takes the exclusive lock and judges the file while holding it; writes nothing. Throws the
- * typed error for a database that must not be touched. `verdict`, from the header read just
+ * Takes the exclusive lock, then checks the database while holding it; writes nothing. Throws
+ * the typed error for a database that must not be touched. `verdict`, from the header read just
  * before, counts only once the lock is ours: a live owner makes this an "in use" error instead.
  */
 function lockAndInspect(db: Db, path: string, verdict: StoreError | undefined): void {

@@ -1,7 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,9 +20,21 @@ export function tempDirs(): { make(): string; cleanup(): void } {
       return dir;
     },
     cleanup() {
-      for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+      for (const dir of made.splice(0)) {
+        restoreWriteAccess(dir);
+        rmSync(dir, { recursive: true, force: true });
+      }
     },
   };
+}
+
+/** Tests make directories read-only; a non-root user could not delete their contents. */
+function restoreWriteAccess(dir: string): void {
+  if (!existsSync(dir)) return;
+  chmodSync(dir, 0o755);
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isDirectory()) restoreWriteAccess(path.join(dir, entry.name));
+  }
 }
 
 /** SHA-256 of a file, or 'missing': to show that a failed open left the file alone. */
