@@ -283,7 +283,7 @@ export interface RunningServer {
   port: number;
   /** e.g. `http://127.0.0.1:8080` */
   url: string;
-  /** Stops listening and ends open connections (event streams, waiting `wait_for`s). */
+  /** Stops listening and ends open connections (event streams, waiting `wait_for`s); idempotent. */
   close(): Promise<void>;
 }
 
@@ -300,14 +300,15 @@ export async function listen(app: Express, options: ListenOptions = {}): Promise
   });
   const { port } = server.address() as AddressInfo;
   const urlHost = host.includes(':') ? `[${host}]` : host;
+  let closing: Promise<void> | undefined;
   return {
     server,
     port,
     url: `http://${urlHost}:${port}`,
     close: () =>
-      new Promise<void>((resolve, reject) => {
+      (closing ??= new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
-      }),
+      })),
   };
 }

@@ -1,0 +1,131 @@
+import { request } from 'node:http';
+import type { ClientRequest, IncomingMessage } from 'node:http';
+import { describe, expect, it } from '@jest/globals';
+import { stable, startApi, until, waiting } from './helpers.js';
+
+interface SseMessage {
+  id?: string;
+  event?: string;
+  data?: string;
+  retry?: string;
+  comment?: string;
+}
+
+/** A real HTTP client reading a text/event-stream, message by message. */
+class SseClient {
+  readonly messages: SseMessage[] = [];
+  response!: IncomingMessage;
+  #buffer = '';
+  readonly #req: ClientRequest;
+  readonly ready: Promise<void>;
+
+  constructor(url: string, headers: Record<string, string> = {}) {
+    this.#req = request(url, { agent: false, headers });
+    this.#req.on('error', () => {});
+    this.ready = new Promise((resolve) => {
+      this.#req.on('response', (res) => {
+        this.response = res;
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => this.#feed(chunk));
+        resolve();
+      });
+    });
+    this.#req.end();
+  }
+
+  #feed(chunk: string): void {
+    this.#buffer += chunk;
+    let end: number;
+    while ((end = this.#buffer.indexOf('\n\n')) >= 0) {
+      const block = this.#buffer.slice(0, end);
+      this.#buffer = this.#buffer.slice(end + 2);
+      const message: SseMessage = {};
+      for (const line of block.split('\n')) {
+        if (line.startsWith(':')) message.comment = line.slice(1).trim();
+        const m = /^(id|event|data|retry): ?(.*)$/.exec(line);
+        if (m) message[m[1] as 'id' | 'event' | 'data' | 'retry'] = m[2];
+      }
+      this.messages.push(message);
+    }
+  }
+
+  events(): Array<{ id: number; event: string; data: unknown }> {
+    return this.messages
+      .filter((m) => m.event !== undefined)
+      .map((m) => ({ id: Number(m.id), event: m.event!, data: JSON.parse(m.data!) }));
+  }
+
+  close(): void {
+    this.#req.destroy();
+  }
+}
+
+describe('GET /v1/events', () => {
+  it('streams a snapshot, then one event per change, each with an increasing id', async () => {
+    const api = await startApi({ host: 'box-1' });
+    api.state.set('web', stable());
+    const client = new SseClient(`${api.url}/v1/events`);
+    await client.ready;
+    await until(() => client.events().length === 1, 'the snapshot');
+
+    expect(client.response.statusCode).toBe(200);
+    expect(client.response.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+    expect(client.response.headers['cache-control']).toMatch(/no-cache/);
+    expect(client.messages[0]).toEqual({ retry: '2000' });
+
+    api.state.set('db', waiting());
+    api.state.set('db', stable());
+    api.state.remove('web');
+    await until(() => client.events().length === 4, 'three more events');
+
+    const events = client.events();
+    expect(events.map((e) => e.event)).toEqual(['snapshot', 'service', 'service', 'removed']);
+    expect(events[0]!.data).toMatchObject({
+      host: 'box-1',
+      exposure: false,
+      services: { web: { state: 'Stable' } },
+    });
+    expect(events[1]!.data).toMatchObject({ service: 'db', from: null, to: 'Wait' });
+    expect(events[2]!.data).toMatchObject({
+      service: 'db',
+      from: 'Wait',
+      to: 'Stable',
+      entry: { state: 'Stable', current: { stableAt: '2026-11-25T12:00:05.000Z' } },
+    });
+    expect(events[3]!.data).toEqual({ service: 'web', from: 'Stable' });
+    const ids = events.map((e) => e.id);
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    expect(new Set(ids).size).toBe(4);
+    client.close();
+  });
+
+  it('sends heartbeat comments', async () => {
+    const api = await startApi({ heartbeatMs: 20 });
+    const client = new SseClient(`${api.url}/v1/events`);
+    await until(() => client.messages.some((m) => m.comment === 'ping'), 'a heartbeat');
+    client.close();
+  });
+
+  it('releases its subscription when the client goes away, and when the server closes', async () => {
+    const api = await startApi();
+    const clients = Array.from({ length: 20 }, () => new SseClient(`${api.url}/v1/events`));
+    await until(() => api.state.listenerCount === 20, 'twenty streams');
+    for (const c of clients.slice(0, 10)) c.close();
+    await until(() => api.state.listenerCount === 10, 'ten streams released');
+
+    await api.close();
+    await until(() => api.state.listenerCount === 0, 'all streams released');
+    // Nothing left to write to: a change after close reaches no one and throws nothing.
+    api.state.set('web', stable());
+  });
+
+  it('works with the bearer token', async () => {
+    const api = await startApi({ apiToken: 't' });
+    const denied = new SseClient(`${api.url}/v1/events`);
+    const allowed = new SseClient(`${api.url}/v1/events`, { authorization: 'Bearer t' });
+    await Promise.all([denied.ready, allowed.ready]);
+    expect(denied.response.statusCode).toBe(401);
+    expect(allowed.response.statusCode).toBe(200);
+    allowed.close();
+  });
+});
