@@ -6,7 +6,7 @@
 import { SPEC_ERROR_CODES, SPEC_WARNING_CODES } from './codes.js';
 import type { Located, LocatedField } from './convert.js';
 import type { DiagnosticSink } from './diagnostics.js';
-import { closest } from './diagnostics.js';
+import { closest, describe } from './diagnostics.js';
 import type { EdnNode } from './reader.js';
 
 type Check = (loc: Located, ctx: Ctx, path: string) => void;
@@ -38,7 +38,7 @@ function found(ctx: Ctx, loc: Located): string {
 
 function wrongType(ctx: Ctx, loc: Located, path: string, expected: string, hint = ''): void {
   ctx.sink.error(SPEC_ERROR_CODES.WRONG_TYPE, loc.node.start, {
-    message: `${path || 'value'} must be ${expected}${hint}`,
+    message: `${path || 'value'} must be ${expected}, not ${describe(loc.node)}${hint}`,
     found: found(ctx, loc),
     expected,
     path,

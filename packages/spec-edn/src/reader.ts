@@ -536,14 +536,3 @@ export function readEdn(text: string, options: ReadOptions = {}): ReadResult {
     throw err;
   }
 }
-
-/** Computes the position of `offset` in `text` (used for diagnostics outside the reader). */
-export function positionAt(text: string, offset: number): SourcePos {
-  let line = 1;
-  let lineStart = 0;
-  for (let k = text.indexOf('\n'); k !== -1 && k < offset; k = text.indexOf('\n', k + 1)) {
-    line++;
-    lineStart = k + 1;
-  }
-  return { offset, line, column: offset - lineStart + 1 };
-}

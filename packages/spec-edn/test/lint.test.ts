@@ -4,6 +4,7 @@ import {
   SPEC_ERROR_CODES,
   SPEC_WARNING_CODES,
   canonicalSpec,
+  ednToJson,
   lintSelfSpec,
   lintSpec,
   serviceNameFromPath,
@@ -239,5 +240,44 @@ describe('lintSelfSpec', () => {
   it('rejects a body without an image and a non-map', () => {
     expect(codesOf(lintSelfSpec('{:Cmd ["x"]}'))).toEqual([SPEC_ERROR_CODES.MISSING_KEY]);
     expect(codesOf(lintSelfSpec('[1]'))).toEqual([SPEC_ERROR_CODES.NOT_A_MAP]);
+  });
+});
+
+describe('ednToJson', () => {
+  it('turns any other map key into its EDN text (upstream-condo.md 2.3)', () => {
+    expect(
+      ednToJson('{1 "a" nil "b" [1 :x] "c" true "d" 1.5 "e" sym "f" :ns/kw "g" \\z "h" 2N "i"}'),
+    ).toEqual({
+      '1': 'a',
+      nil: 'b',
+      '[1 :x]': 'c',
+      true: 'd',
+      '1.5': 'e',
+      sym: 'f',
+      'ns/kw': 'g',
+      '\\u007a': 'h',
+      '2N': 'i',
+    });
+  });
+
+  it('converts values as upstream does', () => {
+    expect(
+      ednToJson('[nil true 1 -2.5 "s" \\newline :k :ns/k sym 7N 1.10M #{1} (2) #my/tag {:a 1}]'),
+    ).toEqual([
+      null,
+      true,
+      1,
+      -2.5,
+      's',
+      '\n',
+      'k',
+      'ns/k',
+      'sym',
+      '7',
+      '1.10',
+      [1],
+      [2],
+      ['my/tag', { a: 1 }],
+    ]);
   });
 });

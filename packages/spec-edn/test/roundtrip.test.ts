@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { parseEDNString } from 'edn-data';
 import fc from 'fast-check';
 import type { SpecContent } from '@condo/spec-edn';
 import { ednToJson, jsonToEdn, lintSpec, printSpec, specHash } from '@condo/spec-edn';
@@ -110,6 +111,22 @@ describe('jsonToEdn / ednToJson', () => {
     fc.assert(
       fc.property(fc.jsonValue({ stringUnit: 'binary' }), fc.boolean(), (value, pretty) => {
         expect(ednToJson(jsonToEdn(value, { pretty }))).toEqual(value);
+      }),
+      { numRuns: 1000 },
+    );
+  }, 60_000);
+
+  it('reads generated EDN exactly as edn-data does', () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ stringUnit: 'binary' }), fc.boolean(), (value, pretty) => {
+        const text = jsonToEdn(value, { pretty });
+        const reference = parseEDNString(text, {
+          mapAs: 'object',
+          keywordAs: 'string',
+          listAs: 'array',
+          setAs: 'array',
+        });
+        expect(ednToJson(text)).toEqual(reference);
       }),
       { numRuns: 1000 },
     );
