@@ -114,7 +114,7 @@ export function openSnapshotStore<S = unknown>(options: OpenStoreOptions): Snaps
     if (mode !== 'wal') throw new StoreIoError(path, `switching to WAL (got ${mode})`);
     db.pragma('synchronous = FULL');
     const version = db.pragma('user_version', { simple: true }) as number;
-    migrate(db, version, { newInstanceId: randomUUID, now: () => clock.now() });
+    migrate(db, version, { newInstanceId: randomUUID, now: () => Math.round(clock.now()) });
     const instanceId = readInstanceId(db, path);
     const key = fileKey(path);
     if (key === undefined) throw new StoreIoError(path, 'open (the file vanished)');
@@ -292,9 +292,10 @@ function createStore<S>(
     checkService(service);
     if (typeof revision !== 'string') throw new TypeError('revision must be a string');
     const text = JSON.stringify(snapshot);
-    if (text === undefined)
+    if (text === undefined) {
       throw new TypeError(`the snapshot of ${service} is not JSON-serialisable`);
-    const updatedAt = clock.now();
+    }
+    const updatedAt = Math.round(clock.now());
     upsert.run(service, revision, text, updatedAt);
     return { service, revision, snapshot, updatedAt };
   };
