@@ -415,8 +415,10 @@ function onExited(w: Work, fx: Fx, e: Extract<Event, { type: 'containerExited' }
     }
     return;
   }
-  if (w.pending) return;
-  // B13: a stable container died and Docker won't restart it: start a fresh one.
+  if (w.pending && !w.pending.rejected) return; // TryAgain(S, at), as upstream
+  // B13: a stable container died and Docker won't restart it: start a fresh one (of its own
+  // revision, also when the pending one was rejected: that one is not retried).
+  if (w.pending) clearTimer(w, fx);
   w.pending = { spec: cur.spec, rejected: false };
   w.attempts = 0;
   setTimer(w, fx, 'retry', e.at + RETRY_BASE_MS);

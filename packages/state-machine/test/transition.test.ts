@@ -459,6 +459,16 @@ describe('design section 4 and 13', () => {
     expect(h.fx).toContainEqual(expect.objectContaining({ type: 'pull', specHash: good.hash }));
   });
 
+  it('a stable container that dies beside a rejected revision is replaced by its own revision', () => {
+    const h = stable();
+    h.send({ type: 'specChanged', spec: makeSpec({ image: 'missing:1', maxAttempts: 1 }) });
+    h.send({ type: 'pullFailed', op: h.op('pull'), error: pullError });
+    h.send({ type: 'containerExited', id: 'c1', exitCode: 1, restarting: false });
+    expect(h.s).toMatchObject({ state: 'TryAgain', rejected: false });
+    expect(view(h.s).pendingSpec).toBe(good.hash);
+    expect(view(h.s).retryAt).toBe(h.now + RETRY_BASE_MS);
+  });
+
   it('a stale timer never acts (B14)', () => {
     const h = new Harness();
     h.deploy(good, 'c1');
