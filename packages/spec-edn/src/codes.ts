@@ -58,6 +58,8 @@ export const SPEC_WARNING_CODES = {
   UNKNOWN_KEY: 'WARN_CONDO_SPEC_UNKNOWN_KEY',
   /** A Docker field written in the wrong case (`:image` for `:Image`). */
   DOCKER_KEY_CASE: 'WARN_CONDO_SPEC_DOCKER_KEY_CASE',
+  /** An unknown Docker field close to a known one (`:HostConfg`): passed through, likely a typo. */
+  DOCKER_KEY_TYPO: 'WARN_CONDO_SPEC_DOCKER_KEY_TYPO',
   /** `[:After n]` with a fixed host port: the new container cannot bind it beside the old one. */
   AFTER_HOST_PORT: 'WARN_CONDO_SPEC_AFTER_HOST_PORT',
   /** `[:After n]` without a health check in the spec. */

@@ -75,6 +75,8 @@ function int(min?: number, hint = ''): Check {
   };
 }
 const anyInt = int();
+/** A field Docker knows that condo does not check (known, so never reported as a typo). */
+const pass: Check = () => undefined;
 const strArray: Check = (loc, ctx, path) => {
   if (!Array.isArray(loc.json)) return wrongType(ctx, loc, path, 'a vector of strings');
   (loc.items ?? []).forEach((item, k) => str(item, ctx, `${path}[${k}]`));
@@ -137,6 +139,18 @@ function struct(fields: Record<string, Check>, after?: Check): Check {
           message: `${ctx.sink.source(f.keyNode)} is not checked by condo: Docker field names are written ${sameCase} (did you mean :${sameCase}?)`,
           found: ctx.sink.source(f.keyNode),
           expected: `:${sameCase}`,
+          path: fieldPath,
+        });
+        continue;
+      }
+      // Unknown fields pass through, but one that looks like a typo of a known field would
+      // silently lose that field's setting: say so.
+      const guess = f.key.length >= 4 ? closest(f.key, known) : undefined;
+      if (guess !== undefined) {
+        ctx.sink.warn(SPEC_WARNING_CODES.DOCKER_KEY_TYPO, f.keyNode.start, {
+          message: `unknown Docker field ${ctx.sink.source(f.keyNode)} is passed to Docker as is (did you mean :${guess}?)`,
+          found: ctx.sink.source(f.keyNode),
+          expected: `:${guess}`,
           path: fieldPath,
         });
       }
@@ -204,7 +218,7 @@ const portBindings: Check = (loc, ctx, path) => {
         if (b.json !== null) wrongType(ctx, b, bPath, 'a map {:HostIp "..." :HostPort "..."}');
         return;
       }
-      struct({ HostIp: str })(b, ctx, bPath);
+      struct({ HostIp: str, HostPort: pass })(b, ctx, bPath);
       const hostPort = b.fields.get('HostPort');
       if (hostPort === undefined || hostPort.value.json === null) return;
       const hp = hostPort.value;
@@ -314,6 +328,10 @@ const mount = struct(
     Target: str,
     ReadOnly: bool,
     Consistency: str,
+    BindOptions: pass,
+    VolumeOptions: pass,
+    TmpfsOptions: pass,
+    ImageOptions: pass,
   },
   (loc, ctx) => {
     const source = loc.fields?.get('Source')?.value;
@@ -484,6 +502,20 @@ const hostConfig = struct({
   Ulimits: arrayOf(struct({ Name: str, Soft: anyInt, Hard: anyInt }), 'ulimit maps'),
   MaskedPaths: strArray,
   ReadonlyPaths: strArray,
+  BlkioWeightDevice: pass,
+  BlkioDeviceReadBps: pass,
+  BlkioDeviceWriteBps: pass,
+  BlkioDeviceReadIOps: pass,
+  BlkioDeviceWriteIOps: pass,
+  DeviceRequests: pass,
+  KernelMemory: pass,
+  KernelMemoryTCP: pass,
+  CpuCount: pass,
+  CpuPercent: pass,
+  IOMaximumIOps: pass,
+  IOMaximumBandwidth: pass,
+  ConsoleSize: pass,
+  Annotations: pass,
 });
 
 const containerBody = struct({
