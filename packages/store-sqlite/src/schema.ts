@@ -44,9 +44,14 @@ export const MIGRATIONS: readonly Migration[] = [
 
 export const SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
 
-/** Brings a database at `from` up to {@link SCHEMA_VERSION}; the caller holds the lock. */
-export function migrate(db: Database, from: number, ctx: MigrationContext): void {
-  for (const migration of MIGRATIONS) {
+/** Brings a database at `from` up to the last of `migrations`; the caller holds the lock. */
+export function migrate(
+  db: Database,
+  from: number,
+  ctx: MigrationContext,
+  migrations: readonly Migration[] = MIGRATIONS,
+): void {
+  for (const migration of migrations) {
     if (migration.version <= from) continue;
     db.transaction(() => {
       migration.up(db, ctx);
