@@ -1,8 +1,197 @@
 #!/usr/bin/env node
-// condod's entry point. The daemon is built in issue 7; until then this says so and fails, so that
-// the README's first command is already in place and honest.
-process.stderr.write(
-  'condod: the daemon is not implemented yet (issue 7). ' +
-    'The packages it composes are being built first; see README.md.\n',
+import { hostname } from 'node:os';
+import { statSync } from 'node:fs';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { startDaemon } from './daemon.js';
+import { createLogger } from './logger.js';
+import { version } from './version.js';
+
+/** Exit codes (design.md 10): 0 normal, 1 runtime failure, 2 usage error. */
+const EXIT_RUNTIME = 1;
+const EXIT_USAGE = 2;
+
+class UsageError extends Error {}
+
+function parseLabels(values: readonly string[]): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const v of values) {
+    const eq = v.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--container-label expects KEY=VALUE, got "${v}"`);
+    labels[v.slice(0, eq)] = v.slice(eq + 1);
+  }
+  return labels;
+}
+
+function checkPrefixes(prefixes: readonly string[]): void {
+  for (const p of prefixes) {
+    let ok = false;
+    try {
+      ok = statSync(p).isDirectory();
+    } catch {
+      ok = false;
+    }
+    if (!ok) throw new UsageError(`PREFIX "${p}" is not an existing directory`);
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const parser = yargs(argv)
+    .scriptName('condod')
+    .usage(
+      '$0 [options] PREFIX...\n\nKeeps one deployed Docker container per *.edn spec file in each PREFIX.',
+    )
+    .option('state', {
+      alias: 's',
+      type: 'string',
+      demandOption: true,
+      describe: 'SQLite state database (created when missing)',
+    })
+    .option('docker', {
+      alias: 'd',
+      type: 'string',
+      describe:
+        'Docker endpoint: unix:///path or tcp://host:port (default: $DOCKER_HOST, else /var/run/docker.sock)',
+    })
+    .option('docker-config', { type: 'string', describe: 'Docker client config (registry auth)' })
+    .option('expose', {
+      alias: 'e',
+      choices: ['no', 'consul', 'etcd'] as const,
+      default: 'no' as const,
+      describe: 'Publish state to Consul or etcd (not implemented yet: only "no")',
+    })
+    .option('consul-endpoint', { type: 'string', describe: 'Consul HTTP address' })
+    .option('consul-prefix', { type: 'string', default: 'condo', describe: 'Consul KV prefix' })
+    .option('etcd-endpoints', { type: 'string', describe: 'etcd endpoints, comma separated' })
+    .option('etcd-prefix', { type: 'string', default: 'condo', describe: 'etcd key prefix' })
+    .option('host', { type: 'string', default: hostname(), describe: 'Host name in exposed state' })
+    .option('server', {
+      type: 'number',
+      describe: 'Serve the HTTP API on this port (not implemented yet)',
+    })
+    .option('listen', { type: 'string', default: '127.0.0.1', describe: 'HTTP API address' })
+    .option('api-token', { type: 'string', describe: 'Bearer token required by the HTTP API' })
+    .option('ui', {
+      type: 'string',
+      describe: 'Upstream compatibility: ignored (the UI is built in)',
+    })
+    .option('stop-on-exit', {
+      type: 'boolean',
+      default: false,
+      describe: 'Stop every container on SIGTERM/SIGINT (default: leave them running)',
+    })
+    .option('container-label', {
+      type: 'string',
+      // Repeated options collect into an array; `array: true` would swallow the PREFIXes.
+      coerce: (v: string | string[]) => (Array.isArray(v) ? v : [v]),
+      describe: 'KEY=VALUE label added to every container (repeatable)',
+    })
+    .option('log-format', {
+      choices: ['json', 'pretty'] as const,
+      describe: 'Log format (default: pretty on a terminal, else json)',
+    })
+    .option('log-level', {
+      choices: ['error', 'warn', 'info', 'debug', 'trace'] as const,
+      default: 'info' as const,
+    })
+    .option('rescan-interval', {
+      type: 'number',
+      default: 30,
+      describe: 'Seconds between full rescans of the spec directories (safety net)',
+    })
+    .demandCommand(1, 'Give at least one PREFIX (a directory of *.edn files)')
+    .strict()
+    .version(version)
+    .help()
+    .exitProcess(false)
+    .fail((msg, err) => {
+      throw new UsageError(msg || err?.message || 'bad usage');
+    });
+
+  let args;
+  try {
+    args = await parser.parseAsync();
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`condod: ${err.message}\nRun "condod --help" for the options.\n`);
+      return EXIT_USAGE;
+    }
+    throw err;
+  }
+  if (args.help || args.version) return 0;
+
+  const prefixes = args._.map(String);
+  let containerLabels: Record<string, string>;
+  try {
+    checkPrefixes(prefixes);
+    containerLabels = parseLabels(args['container-label'] ?? []);
+    if (args.expose !== 'no')
+      throw new UsageError(`--expose ${args.expose} is not implemented yet`);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`condod: ${err.message}\n`);
+      return EXIT_USAGE;
+    }
+    throw err;
+  }
+
+  const log = createLogger({
+    ...(args['log-format'] ? { format: args['log-format'] } : {}),
+    level: args['log-level'],
+  });
+  if (args.server !== undefined) log.warn('--server: the HTTP API is not wired into condod yet');
+
+  let daemon;
+  try {
+    daemon = await startDaemon({
+      prefixes,
+      statePath: args.state,
+      ...(args.docker ? { docker: args.docker } : {}),
+      ...(args['docker-config'] ? { dockerConfig: args['docker-config'] } : {}),
+      containerLabels,
+      logger: log,
+      rescanIntervalMs: args['rescan-interval'] * 1000,
+    });
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    log.fatal({ err, code }, `condod cannot start: ${(err as Error).message ?? String(err)}`);
+    return EXIT_RUNTIME;
+  }
+
+  const stopOnExit = args['stop-on-exit'];
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const shutdown = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info(
+        { signal },
+        `${signal}: shutting down${stopOnExit ? '' : ' (containers keep running)'}`,
+      );
+      daemon.close({ stopContainers: stopOnExit }).then(
+        () => resolve(0),
+        (err: unknown) => {
+          log.error({ err }, 'shutdown failed');
+          resolve(EXIT_RUNTIME);
+        },
+      );
+    };
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+    process.on('SIGINT', () => shutdown('SIGINT'));
+    process.on('SIGHUP', () => {
+      daemon
+        .reloadDockerConfig()
+        .catch((err: unknown) => log.error({ err }, 'reloading the Docker config failed'));
+    });
+  });
+}
+
+main(hideBin(process.argv)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(
+      `condod: internal error (this is a bug): ${(err as Error)?.stack ?? String(err)}\n`,
+    );
+    process.exit(EXIT_RUNTIME);
+  },
 );
-process.exitCode = 1;

@@ -1,6 +1,13 @@
 /**
- * @condo/condod: The condo daemon: composes the @condo/* packages behind a CLI, a spec-directory watcher and an effect interpreter.
- *
- * Not implemented yet; this module only reserves the package's public entry point.
+ * @condo/condod: the condo daemon. Composes the `@condo/*` packages behind a CLI, a
+ * spec-directory watcher and an effect interpreter. The bin is `condod`; this entry point
+ * exposes the pieces for embedding and tests.
  */
-export {};
+export { startDaemon } from './daemon.js';
+export type { Daemon, DaemonEvents, DaemonOptions, ServiceStatus } from './daemon.js';
+export { SpecWatcher, isSpecFileName } from './spec-watcher.js';
+export type { SpecFile, SpecWatchEvent, SpecWatcherOptions } from './spec-watcher.js';
+export { createDockerAdapter, willRestart } from './docker-adapter.js';
+export type { DockerAdapterOptions } from './docker-adapter.js';
+export { createLogger } from './logger.js';
+export type { LogFormat, LogLevel, Logger } from './logger.js';

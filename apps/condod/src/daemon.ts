@@ -1,0 +1,360 @@
+import { EventEmitter } from 'node:events';
+import path from 'node:path';
+import {
+  connectDockerDriver,
+  type DockerDriver,
+  type ManagedContainer,
+} from '@condo/docker-driver';
+import { formatDiagnostic, lintSpec } from '@condo/spec-edn';
+import {
+  ServiceRunner,
+  describe,
+  initial,
+  isRemovable,
+  parseSnapshot,
+  targetHash,
+  type Clock,
+  type Effect,
+  type Event,
+  type ObservedContainer,
+  type ServiceView,
+  type Snapshot,
+} from '@condo/state-machine';
+import { openSnapshotStore, type SnapshotStore } from '@condo/store-sqlite';
+import { createDockerAdapter } from './docker-adapter.js';
+import type { Logger } from './logger.js';
+import { SpecWatcher, type SpecFile, type SpecWatchEvent } from './spec-watcher.js';
+
+export interface DaemonOptions {
+  /** Spec directories, in command-line order. */
+  prefixes: readonly string[];
+  /** `-s/--state`: the SQLite state database. */
+  statePath: string;
+  /** `-d/--docker`; else `DOCKER_HOST`, else the default socket. */
+  docker?: string;
+  /** `--docker-config`: registry credentials. */
+  dockerConfig?: string;
+  /** Extra labels on every container condod creates (`--container-label`). */
+  containerLabels?: Readonly<Record<string, string>>;
+  logger: Logger;
+  /** Full rescan of the prefixes, the safety net for missed file events (ms, default 30 s). */
+  rescanIntervalMs?: number;
+  clock?: Clock;
+}
+
+/** One service as the daemon shows it (`/v1/state`). */
+export interface ServiceStatus extends ServiceView {
+  /** The spec file the service comes from, or null once it is gone. */
+  file: string | null;
+}
+
+export interface DaemonEvents {
+  /** A service's snapshot changed (after the transition that changed it). */
+  transition: [service: string, status: ServiceStatus, event: Event];
+  /** A service left the state (its file was removed and its containers are gone). */
+  removed: [service: string];
+}
+
+export interface Daemon {
+  readonly instanceId: string;
+  readonly events: EventEmitter<DaemonEvents>;
+  services(): Map<string, ServiceStatus>;
+  /** Resolves when no service has an event queued or an engine call in flight. */
+  idle(): Promise<void>;
+  /** SIGHUP: re-read the Docker config file. */
+  reloadDockerConfig(): Promise<void>;
+  /**
+   * Stops following the specs. By default every container keeps running (exactly like
+   * `kill -9`; the next start adopts them); with `stopContainers` they are stopped first.
+   */
+  close(opts?: { stopContainers?: boolean }): Promise<void>;
+}
+
+interface Service {
+  name: string;
+  runner: ServiceRunner;
+  file: string | null;
+  lastState: Snapshot['state'];
+  /** Text hash of the spec file whose errors were last logged: each bad revision is logged once. */
+  loggedErrorsFor: string | null;
+}
+
+const realClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};
+
+/**
+ * Starts condod: opens the state database (its instance id names this daemon's containers),
+ * connects to Docker, adopts the containers labelled with its instance id, reconciles every
+ * service against what runs and what the spec files say, then follows the spec directories.
+ */
+export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
+  const log = opts.logger;
+  const clock = opts.clock ?? realClock;
+  const store: SnapshotStore = openSnapshotStore({ path: opts.statePath });
+  let driver: DockerDriver | undefined;
+  let watcher: SpecWatcher | undefined;
+  try {
+    const instanceId = store.instanceId;
+    driver = await connectDockerDriver({
+      ...(opts.docker ? { endpoint: opts.docker } : {}),
+      ...(opts.dockerConfig ? { dockerConfig: opts.dockerConfig } : {}),
+      onWarning: (message) => log.warn({ component: 'docker' }, message),
+    });
+    const docker = driver;
+    log.info(
+      { instance: instanceId, docker: docker.endpoint, apiVersion: docker.apiVersion },
+      'condod starting',
+    );
+
+    const adapter = createDockerAdapter({
+      driver: docker,
+      instanceId,
+      ...(opts.containerLabels ? { labels: opts.containerLabels } : {}),
+      onPullFallback: (image, reason) =>
+        log.warn({ image, reason }, `registry unreachable; using the local image ${image}`),
+    });
+    const events = new EventEmitter<DaemonEvents>();
+    const services = new Map<string, Service>();
+
+    const statusOf = (svc: Service): ServiceStatus => ({
+      ...describe(svc.runner.snapshot),
+      file: svc.file,
+    });
+
+    const drop = (svc: Service) => {
+      // Deferred past the transition's own persist, which would otherwise write the row back.
+      void svc.runner.idle().then(() =>
+        setImmediate(() => {
+          if (services.get(svc.name) !== svc || !isRemovable(svc.runner.snapshot)) return;
+          svc.runner.close();
+          services.delete(svc.name);
+          store.delete(svc.name);
+          log.info({ service: svc.name }, `${svc.name}: removed`);
+          events.emit('removed', svc.name);
+        }),
+      );
+    };
+
+    const addService = (name: string, snapshot: Snapshot): Service => {
+      const svc: Service = {
+        name,
+        file: null,
+        lastState: snapshot.state,
+        loggedErrorsFor: null,
+        runner: undefined as unknown as ServiceRunner,
+      };
+      svc.runner = new ServiceRunner({
+        driver: adapter,
+        clock,
+        snapshot,
+        persist: (snap) => {
+          store.save(name, { revision: targetHash(snap) ?? '', snapshot: snap });
+        },
+        onTransition: (event, effects, snap) => {
+          logTransition(log, svc, event, effects, snap);
+          svc.lastState = snap.state;
+          events.emit('transition', name, statusOf(svc), event);
+          if (isRemovable(snap)) drop(svc);
+        },
+        onError: (err) => log.error({ service: name, err }, `${name}: ${String(err)}`),
+      });
+      services.set(name, svc);
+      return svc;
+    };
+
+    const serviceFor = (name: string): Service => services.get(name) ?? addService(name, initial());
+
+    const applySpec = (spec: SpecFile) => {
+      if (spec.service === 'self') {
+        log.warn({ file: spec.file }, 'self.edn: self-update is not implemented yet; ignored');
+        return;
+      }
+      const svc = serviceFor(spec.service);
+      svc.file = spec.file;
+      const result = lintSpec(spec.text, { fileName: spec.file, name: spec.service });
+      for (const w of result.warnings) log.warn({ service: spec.service }, formatDiagnostic(w));
+      if (!result.spec) {
+        // An invalid file never takes down what runs: the service keeps its containers and
+        // state; the error is logged once per change of the file and shown as lastError.
+        if (svc.loggedErrorsFor !== spec.textHash) {
+          for (const e of result.errors) log.error({ service: spec.service }, formatDiagnostic(e));
+          svc.loggedErrorsFor = spec.textHash;
+        }
+        const first = result.errors[0];
+        svc.runner.send({
+          type: 'specInvalid',
+          error: first
+            ? {
+                code: first.code,
+                message: first.message,
+                file: first.file,
+                line: first.line,
+                column: first.column,
+              }
+            : { code: 'ERR_CONDO_SPEC_INVALID', message: 'invalid spec', file: spec.file },
+        });
+        return;
+      }
+      svc.loggedErrorsFor = null;
+      svc.runner.send({ type: 'specChanged', spec: result.spec });
+    };
+
+    const onWatchEvent = (event: SpecWatchEvent) => {
+      switch (event.type) {
+        case 'changed':
+          return applySpec(event.spec);
+        case 'removed': {
+          const svc = services.get(event.service);
+          if (!svc || event.service === 'self') return;
+          svc.file = null;
+          log.info(
+            { service: event.service, file: event.file },
+            `${event.service}: spec file removed`,
+          );
+          return svc.runner.send({ type: 'specRemoved' });
+        }
+        case 'conflict':
+          return log.error(
+            { service: event.service, file: event.file, owner: event.owner },
+            `${event.file}: service "${event.service}" is already defined by ${event.owner}; this file is ignored`,
+          );
+        case 'unreadable':
+          return log.error(
+            { path: event.path, err: event.error },
+            `cannot read ${event.path || 'a spec directory'}: ${event.error.message}; its services keep running`,
+          );
+      }
+    };
+
+    // 1. What the last run knew, and what the engine runs under this instance id.
+    const saved = store
+      .loadAll()
+      .map((r) => ({ service: r.service, snapshot: parseSnapshot(r.snapshot) }));
+    const managed = await docker.listManaged(instanceId);
+    const observedBy = new Map<string, ObservedContainer[]>();
+    for (const c of managed) {
+      const list = observedBy.get(c.service) ?? [];
+      list.push(observe(c));
+      observedBy.set(c.service, list);
+    }
+
+    // 2. What the spec directories hold now (buffered until the services are restored).
+    const buffered: SpecWatchEvent[] = [];
+    let live = false;
+    watcher = new SpecWatcher({
+      prefixes: opts.prefixes.map((p) => path.resolve(p)),
+      rescanIntervalMs: opts.rescanIntervalMs ?? 30_000,
+      onEvent: (e) => (live ? onWatchEvent(e) : buffered.push(e)),
+    });
+    await watcher.start();
+
+    // 3. Restore every service known from the database or the engine, reconciled with what
+    //    runs; then the specs; then services whose file is gone are removed.
+    for (const { service, snapshot } of saved) addService(service, snapshot);
+    for (const service of observedBy.keys()) serviceFor(service);
+    for (const svc of services.values()) {
+      svc.runner.send({ type: 'restored', observed: observedBy.get(svc.name) ?? [] });
+    }
+    live = true;
+    for (const e of buffered.splice(0)) onWatchEvent(e);
+    const files = watcher.snapshot();
+    for (const svc of services.values()) {
+      if (!files.has(svc.name)) svc.runner.send({ type: 'specRemoved' });
+    }
+    log.info(
+      { services: services.size, adopted: managed.length, prefixes: opts.prefixes },
+      `watching ${opts.prefixes.join(', ')}`,
+    );
+
+    const idle = async () => {
+      await Promise.all([...services.values()].map((s) => s.runner.idle()));
+    };
+
+    let closed = false;
+    return {
+      instanceId,
+      events,
+      services: () => new Map([...services].map(([name, svc]) => [name, statusOf(svc)])),
+      idle,
+      reloadDockerConfig: async () => {
+        const warnings = await docker.reloadAuth();
+        log.info({ warnings }, 'Docker config reloaded');
+      },
+      close: async ({ stopContainers = false } = {}) => {
+        if (closed) return;
+        closed = true;
+        await watcher?.close();
+        if (stopContainers) {
+          log.info('stopping every container (--stop-on-exit)');
+          for (const svc of services.values()) svc.runner.send({ type: 'stopRequested' });
+        }
+        // Let calls in flight land (and their results persist) before letting go; a call that
+        // hangs is abandoned after a while, as a kill -9 would.
+        await Promise.race([
+          Promise.all([...services.values()].map((s) => s.runner.idle())),
+          new Promise((r) => setTimeout(r, stopContainers ? 120_000 : 10_000).unref()),
+        ]);
+        for (const svc of services.values()) svc.runner.close();
+        await docker.close();
+        store.close();
+        log.info('condod stopped');
+      },
+    };
+  } catch (err) {
+    await watcher?.close();
+    await driver?.close().catch(() => undefined);
+    store.close();
+    throw err;
+  }
+}
+
+function observe(c: ManagedContainer): ObservedContainer {
+  return { id: c.id, name: c.name, running: c.state === 'running' };
+}
+
+function short(id: string | undefined | null): string | undefined {
+  return id ? id.slice(0, 12) : undefined;
+}
+
+/** One line per state transition: service, old and new state, container ids, reason. */
+function logTransition(
+  log: Logger,
+  svc: Service,
+  event: Event,
+  effects: readonly Effect[],
+  snap: Snapshot,
+): void {
+  const view = describe(snap);
+  const changed = svc.lastState !== snap.state;
+  const failed =
+    'error' in event || event.type === 'containerUnhealthy' || event.type === 'containerExited';
+  if (!changed && !failed) {
+    if (effects.length > 0)
+      log.debug(
+        { service: svc.name, event: event.type, effects: effects.map((e) => e.type) },
+        `${svc.name}: ${event.type}`,
+      );
+    return;
+  }
+  const fields = {
+    service: svc.name,
+    from: svc.lastState,
+    to: snap.state,
+    reason: event.type,
+    current: short(view.current?.id),
+    next: short(view.next?.id),
+    ...(view.retryAt ? { retryAt: new Date(view.retryAt).toISOString() } : {}),
+    ...(view.lastError ? { error: view.lastError } : {}),
+    ...(view.rejected ? { rejected: true } : {}),
+  };
+  const ids = [fields.current && `current ${fields.current}`, fields.next && `next ${fields.next}`]
+    .filter(Boolean)
+    .join(', ');
+  const because = view.lastError && failed ? `: ${view.lastError.message}` : '';
+  const message = `${svc.name}: ${svc.lastState} -> ${snap.state} (${event.type}${ids ? `; ${ids}` : ''})${because}`;
+  if (failed) log.warn(fields, message);
+  else log.info(fields, message);
+}
