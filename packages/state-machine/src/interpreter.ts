@@ -198,7 +198,11 @@ export class ServiceRunner {
       for (let effect = this.#queue.shift(); effect; effect = this.#queue.shift()) {
         await this.#persisted;
         const result = await this.#run(effect);
-        this.send(result);
+        try {
+          this.send(result);
+        } catch (err) {
+          this.#opts.onError?.(err); // a hook that threw; the next effects still run
+        }
       }
     } finally {
       this.#working = false;
@@ -207,7 +211,8 @@ export class ServiceRunner {
   }
 
   async #run(effect: DockerEffect): Promise<EventInput> {
-    const d = this.#driver;
+    // A driver that throws synchronously fails its call like one that rejects.
+    const d = guarded(this.#driver);
     switch (effect.type) {
       case 'pull':
         return d.pull(effect.image, effect.policy).then(
@@ -263,6 +268,25 @@ export class ServiceRunner {
     this.#idleWaiters = [];
     for (const w of waiters) w();
   }
+}
+
+function guarded(d: Driver): Omit<Driver, 'monitor'> {
+  const call =
+    <A extends unknown[], R>(f: (...args: A) => Promise<R>) =>
+    (...args: A): Promise<R> => {
+      try {
+        return f(...args);
+      } catch (err) {
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    };
+  return {
+    pull: call(d.pull.bind(d)),
+    create: call(d.create.bind(d)),
+    start: call(d.start.bind(d)),
+    stop: call(d.stop.bind(d)),
+    remove: call(d.remove.bind(d)),
+  };
 }
 
 function reportEvent(id: string, r: ContainerReport): EventInput {

@@ -81,7 +81,8 @@ export function transition(snapshot: Snapshot, event: Event): [Snapshot, Effect[
   if (event.type === 'restored') return reconcile(snapshot, event.observed, event.at);
   const w = thaw(snapshot);
   const fx: Fx = [];
-  handle(w, event, fx);
+  // A JSON copy: the snapshot never shares objects with the caller's event (its spec).
+  handle(w, JSON.parse(JSON.stringify(event)) as Event, fx);
   settle(w, fx);
   return finish(snapshot, w, fx, false);
 }

@@ -215,7 +215,7 @@ describe('transition table (upstream 4.4)', () => {
     expect(h.fx).toContainEqual({ type: 'remove', containerId: 'c1', force: false });
   });
 
-  it('WaitNext(s, n) + health of n passed with [:After 0] -> stop s at once', () => {
+  it('WaitNext(s, n) + health of n passed with [:After 0] (or the unreachable Before row) -> stop s at once', () => {
     const h = stable();
     h.deploy(makeSpec({ image: 'good:2', deploy: after(0) }), 'c2');
     h.send({ type: 'containerHealthy', id: 'c2' });
@@ -569,6 +569,15 @@ describe('design section 4 and 13', () => {
     const e = { type: 'specChanged' as const, at: T0 + 1, spec: good2 };
     expect(transition(s, e)).toEqual(transition(s, e));
     expect(JSON.stringify(s)).toBe(copy);
+  });
+
+  it('keeps no reference to the event: a spec with undefined fields still round-trips', () => {
+    const spec = { ...good2, file: undefined };
+    const h = stable();
+    h.send({ type: 'specChanged', spec }); // Harness.send asserts the JSON round trip
+    spec.container['Image'] = 'changed:9';
+    expect(view(h.s).pendingSpec).toBe(good2.hash);
+    expect(h.s.state === 'WaitNext' && h.s.deploy.spec.container['Image']).toBe('good:2');
   });
 
   it('initial() is Init and serialises with its schema version', () => {
