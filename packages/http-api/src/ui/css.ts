@@ -21,6 +21,7 @@ export const UI_CSS = `
   }
 }
 * { box-sizing: border-box; }
+[hidden] { display: none !important; }
 html, body { margin: 0; }
 body {
   background: var(--bg); color: var(--text);
@@ -89,7 +90,7 @@ tbody tr:hover td { background: color-mix(in srgb, var(--head) 70%, transparent)
 tr.problem td { background: var(--row-bad); }
 tr.problem td:first-child { box-shadow: inset 3px 0 0 var(--bad); }
 tr.flash td { animation: flash 1.2s ease-out; }
-@keyframes flash { from { background: color-mix(in srgb, var(--accent) 16%, transparent); } }
+@keyframes flash { from { background: color-mix(in srgb, var(--accent) 10%, transparent); } }
 table:not(.fleet) .col-host { display: none; }
 .svc { font-weight: 600; word-break: break-all; }
 .sub { color: var(--muted); font-size: 12px; margin-top: 2px; word-break: break-all; }
@@ -115,7 +116,7 @@ table:not(.fleet) .col-host { display: none; }
 .ctr { display: flex; flex-direction: column; gap: 3px; }
 .ctr .id { font-family: var(--mono); font-size: 12.5px; }
 .ctr .role { color: var(--muted); font-size: 11px; text-transform: uppercase; letter-spacing: .04em; margin-right: 6px; }
-.muted, .none { color: var(--muted); }
+.muted, .none { color: var(--muted); font-size: 13px; }
 .err { max-width: 380px; }
 .err .code { font-family: var(--mono); font-size: 11.5px; color: var(--bad); font-weight: 600; }
 .err .msg { display: -webkit-box; -webkit-line-clamp: 3; -webkit-box-orient: vertical; overflow: hidden; word-break: break-word; }
@@ -141,5 +142,8 @@ table:not(.fleet) .col-host { display: none; }
   td::before { content: attr(data-label); color: var(--muted); font-size: 11.5px; text-transform: uppercase; letter-spacing: .04em; padding-top: 2px; }
   table:not(.fleet) td.col-host { display: none; }
   .err { max-width: none; }
+  .chip { padding: 6px 10px; gap: 6px; }
+  .chip .n { font-size: 16px; }
+  .chip.zero { display: none; }
 }
 `;

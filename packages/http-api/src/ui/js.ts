@@ -92,11 +92,14 @@ export const UI_JS = `'use strict';
     });
   }
 
+  // One wrapper per cell, so the narrow layout (label | value grid) has exactly two items.
   function cell(row, label, cls) {
     var td = el('td', cls);
     td.dataset.label = label;
+    var value = el('div', 'cv');
+    td.append(value);
     row.append(td);
-    return td;
+    return value;
   }
 
   function containerLine(role, c) {
@@ -132,7 +135,7 @@ export const UI_JS = `'use strict';
     badge.title = e.state;
     st.append(badge);
     if (e.rejected) st.append(el('div', 'tag', 'Rejected'));
-    else if (e.attempts > 0) st.append(el('div', 'sub', 'attempt ' + (e.attempts + 1)));
+    else if (e.attempts > 0) st.append(el('div', 'sub', e.attempts + (e.attempts === 1 ? ' failed attempt' : ' failed attempts')));
 
     var img = cell(tr, 'Image', 'img-cell');
     if (e.current && e.current.image) img.append(el('div', 'img', e.current.image));
@@ -143,7 +146,8 @@ export const UI_JS = `'use strict';
     }
     if (!img.childNodes.length) img.append(el('span', 'none', '—'));
 
-    var ctr = cell(tr, 'Containers', 'ctr');
+    var ctr = el('div', 'ctr');
+    cell(tr, 'Containers', 'ctr-cell').append(ctr);
     if (e.current) ctr.append(containerLine('current', e.current));
     if (e.next) ctr.append(containerLine('next', e.next));
     if (!e.current && !e.next) ctr.append(el('span', 'none', 'none running'));
