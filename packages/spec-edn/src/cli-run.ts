@@ -8,26 +8,31 @@ import { parseArgs } from 'node:util';
 import type { Diagnostic } from './diagnostics.js';
 import { SpecReadError } from './errors.js';
 import { formatDiagnostic } from './format.js';
+import { lintSelfSpec, lintSpec } from './lint.js';
 import { isSelfSpecPath, readSelfSpecFile, readSpecDir, readSpecFile } from './load.js';
 import type { LintResult } from './types.js';
 
 export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** Reads all of standard input, for the `-` argument. */
+  readStdin?: () => Promise<string>;
 }
 
 export const EXIT_OK = 0;
 export const EXIT_ERRORS = 1;
 export const EXIT_USAGE = 2;
 
-const USAGE = `Usage: condo-lint [options] FILE|DIR...
+const USAGE = `Usage: condo-lint [options] FILE|DIR|-...
 
 Checks condo spec files (*.edn) the way the daemon reads them. A directory is checked like a
 daemon prefix: every *.edn file directly inside it; self.edn is checked as condod's own spec.
+- reads a spec from standard input.
 
 Options:
   --format human|json  output format (default human: file:line:col: severity code message)
   --strict             treat warnings as errors
+  --stdin-filename F   file name to report (and to name the service) for standard input
   -h, --help           show this help
   -v, --version        show the version
 
@@ -64,7 +69,13 @@ function toReport(
 
 /** Runs condo-lint with `argv` (without `node` and the script) and returns the exit code. */
 export async function runLint(argv: string[], io: CliIo): Promise<number> {
-  let values: { format?: string; strict?: boolean; help?: boolean; version?: boolean };
+  let values: {
+    format?: string;
+    strict?: boolean;
+    help?: boolean;
+    version?: boolean;
+    'stdin-filename'?: string;
+  };
   let paths: string[];
   try {
     const parsed = parseArgs({
@@ -74,6 +85,7 @@ export async function runLint(argv: string[], io: CliIo): Promise<number> {
       options: {
         format: { type: 'string' },
         strict: { type: 'boolean' },
+        'stdin-filename': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -105,6 +117,22 @@ export async function runLint(argv: string[], io: CliIo): Promise<number> {
 
   const reports: FileReport[] = [];
   for (const path of paths) {
+    if (path === '-') {
+      if (io.readStdin === undefined) {
+        io.stderr('condo-lint: standard input is not available\n');
+        return EXIT_USAGE;
+      }
+      const fileName = values['stdin-filename'] ?? '<stdin>';
+      // Without a file name there is no service name to derive: call it "stdin".
+      const name = values['stdin-filename'] === undefined ? 'stdin' : undefined;
+      const text = await io.readStdin();
+      reports.push(
+        isSelfSpecPath(fileName)
+          ? toReport(fileName, 'self', lintSelfSpec(text, { fileName }), strict)
+          : toReport(fileName, 'service', lintSpec(text, { fileName, name }), strict),
+      );
+      continue;
+    }
     let isDir: boolean;
     try {
       isDir = (await stat(path)).isDirectory();

@@ -16,12 +16,16 @@ async function specDir(files: Record<string, string>): Promise<SpecDir> {
   return dir;
 }
 
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function run(
+  argv: string[],
+  stdin?: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
   const code = await runLint(argv, {
     stdout: (t) => (stdout += t),
     stderr: (t) => (stderr += t),
+    ...(stdin === undefined ? {} : { readStdin: () => Promise.resolve(stdin) }),
   });
   return { code, stdout, stderr };
 }
@@ -83,6 +87,17 @@ describe('condo-lint', () => {
     expect(out.files[0]?.errors.map((e) => e.code)).toEqual(['ERR_CONDO_SPEC_BAD_DEPLOY']);
     expect(out.errorCount).toBe(1);
     expect(out.warningCount).toBe(0);
+  });
+
+  it('reads standard input for -, named by --stdin-filename', async () => {
+    const r = await run(['--stdin-filename', 'specs/web.edn', '-'], BAD);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^specs\/web\.edn:2:10: error ERR_CONDO_SPEC_BAD_DEPLOY /);
+    const self = await run(['--stdin-filename', 'self.edn', '-'], '{:spec {:Image "a:1"}}');
+    expect(self.stdout).toMatch(/^self\.edn:1:2: error ERR_CONDO_SPEC_SELF_WRAPPED /);
+    const anonymous = await run(['-'], GOOD);
+    expect(anonymous.code).toBe(0);
+    expect((await run(['-'])).code).toBe(2);
   });
 
   it('exits 2 on usage errors', async () => {
