@@ -2,7 +2,7 @@
 // directory (edn-data comes from the npm registry), then run the `condo-lint` bin and the README's
 // library example from there. About 5-10 s, so it stays a unit test.
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -25,6 +25,20 @@ async function runBin(args: string[]): Promise<{ code: number; stdout: string; s
     const e = err as { code?: number; stdout?: string; stderr?: string };
     return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
   }
+}
+
+function runBinWithStdin(
+  args: string[],
+  input: string,
+): Promise<{ code: number | null; stdout: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(join(work, 'node_modules', '.bin', 'condo-lint'), args, { cwd: work });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (t: string) => (stdout += t));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout }));
+    child.stdin.end(input);
+  });
 }
 
 beforeAll(async () => {
@@ -62,6 +76,15 @@ describe('the packed tarball', () => {
     const out = JSON.parse(r.stdout) as { files: { kind: string }[]; errorCount: number };
     expect(out.errorCount).toBe(0);
     expect(out.files.filter((f) => f.kind === 'self')).toHaveLength(1);
+  });
+
+  it('reads a spec from standard input', async () => {
+    const r = await runBinWithStdin(
+      ['--stdin-filename', 'web.edn', '-'],
+      '{:spec {:Image "nginx:1.25.3"}\n :pull :sometimes}',
+    );
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^web\.edn:2:8: error ERR_CONDO_SPEC_INVALID_VALUE /);
   });
 
   it('exits 2 on a usage error', async () => {
