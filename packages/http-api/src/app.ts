@@ -11,7 +11,7 @@ import type { ApiMetrics } from './metrics.js';
 import { OPENAPI_DOCUMENT } from './openapi.js';
 import { MAX_WAIT_TIMEOUT_S, checkServiceName, parseWaitQuery } from './params.js';
 import { globalEntryJson, serviceJson, stateJson } from './serialize.js';
-import { openEventStream } from './sse.js';
+import { formatEvent, openEventStream } from './sse.js';
 import type { GlobalStateSource, HealthSource, StateEvent, StateSource } from './types.js';
 import { UI_CSS, UI_HTML, UI_JS } from './ui/assets.js';
 import { waitFor } from './wait-for.js';
@@ -166,7 +166,34 @@ export function createApp(options: ApiOptions): Express {
     res.status(error.status).json({ status: result, error: errorBody(error) });
   });
 
+  // One id and one serialisation per change, shared by every open stream (the source hands the
+  // same event object to each listener).
+  const frames = new WeakMap<StateEvent, string>();
+  const frameOf = (event: StateEvent): string => {
+    let frame = frames.get(event);
+    if (frame === undefined) {
+      frame =
+        event.type === 'removed'
+          ? formatEvent('removed', ++eventId, {
+              service: event.service,
+              from: event.previous.state,
+            })
+          : formatEvent('service', ++eventId, {
+              service: event.service,
+              from: event.previous?.state ?? null,
+              to: event.view.state,
+              entry: serviceJson(event.view),
+            });
+      frames.set(event, frame);
+    }
+    return frame;
+  };
+
   app.get('/v1/events', (req, res) => {
+    if (req.method === 'HEAD') {
+      res.type('text/event-stream').end();
+      return;
+    }
     metrics.sseClients.inc();
     let closed = false;
     let unsubscribe = (): void => {};
@@ -180,24 +207,17 @@ export function createApp(options: ApiOptions): Express {
         metrics.sseClients.dec();
       },
     });
-    stream.send('snapshot', ++eventId, {
-      host: options.host ?? null,
-      exposure: global !== undefined,
-      services: stateJson(state.snapshot()),
-    });
+    // Every connection, reconnections included, starts from the whole state, so a client never
+    // needs to replay what it missed (Last-Event-ID is not needed).
+    stream.send(
+      formatEvent('snapshot', ++eventId, {
+        host: options.host ?? null,
+        exposure: global !== undefined,
+        services: stateJson(state.snapshot()),
+      }),
+    );
     if (closed) return;
-    unsubscribe = state.subscribe((event: StateEvent) => {
-      if (event.type === 'removed') {
-        stream.send('removed', ++eventId, { service: event.service, from: event.previous.state });
-      } else {
-        stream.send('service', ++eventId, {
-          service: event.service,
-          from: event.previous?.state ?? null,
-          to: event.view.state,
-          entry: serviceJson(event.view),
-        });
-      }
-    });
+    unsubscribe = state.subscribe((event) => stream.send(frameOf(event)));
   });
 
   app.get('/v1/openapi.json', (_req, res) => {

@@ -11,8 +11,14 @@ export interface EventStreamOptions {
 }
 
 export interface EventStream {
-  send(event: string, id: number, data: unknown): void;
+  /** Writes one frame made by `formatEvent`. */
+  send(frame: string): void;
   close(): void;
+}
+
+/** One server-sent event. JSON never holds a raw newline, so one `data:` line carries it all. */
+export function formatEvent(event: string, id: number, data: unknown): string {
+  return `id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
 /**
@@ -54,10 +60,7 @@ export function openEventStream(
   res.on('close', close);
 
   return {
-    send(event, id, data) {
-      // JSON never holds a raw newline, so one `data:` line carries the whole payload.
-      write(`id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    },
+    send: write,
     close,
   };
 }

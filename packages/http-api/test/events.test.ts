@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { describe, expect, it } from '@jest/globals';
-import { stable, startApi, until, waiting } from './helpers.js';
+import { get, stable, startApi, until, waiting } from './helpers.js';
 
 interface SseMessage {
   id?: string;
@@ -97,6 +97,27 @@ describe('GET /v1/events', () => {
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
     expect(new Set(ids).size).toBe(4);
     client.close();
+  });
+
+  it('gives one change the same id on every stream', async () => {
+    const api = await startApi();
+    const a = new SseClient(`${api.url}/v1/events`);
+    const b = new SseClient(`${api.url}/v1/events`);
+    await until(() => api.state.listenerCount === 2, 'two streams');
+    api.state.set('web', stable());
+    await until(() => a.events().length === 2 && b.events().length === 2, 'the change on both');
+    expect(a.events()[1]).toEqual(b.events()[1]);
+    expect(a.events()[0]!.id).not.toBe(b.events()[0]!.id);
+    a.close();
+    b.close();
+  });
+
+  it('answers HEAD without opening a stream', async () => {
+    const api = await startApi();
+    const reply = await get(`${api.url}/v1/events`, { method: 'HEAD' });
+    expect(reply.status).toBe(200);
+    expect(reply.headers['content-type']).toMatch(/^text\/event-stream/);
+    expect(api.state.listenerCount).toBe(0);
   });
 
   it('sends heartbeat comments', async () => {
