@@ -192,6 +192,11 @@ function reconcileDeploy(w: Work, fx: Fx, d: Deploy, now: number, o: Observation
     beginDeploy(w, fx, d.spec, now);
     return;
   }
+  if (d.step === 'start' && o.exists(n.id) && !o.running(n.id)) {
+    // Created, and its start was lost with the previous process (or a suspension): start it.
+    fx.push({ type: 'start', containerId: n.id });
+    return;
+  }
   if (!o.running(n.id)) {
     failDeploy(w, fx, now, goneError(n), o.exists(n.id) ? n : null);
     return;

@@ -208,6 +208,14 @@ export class World {
     if (this.live().length > 2) {
       throw new Error(`more than two live containers: ${JSON.stringify(this.live())}`);
     }
+    // Suspended: no Docker call at all until a resume, a stop or a removal.
+    const signal = e.type === 'restored' || e.type === 'stopRequested' || e.type === 'specRemoved';
+    if (pre.suspended && !signal) {
+      const docker = fx.filter((f) =>
+        ['pull', 'create', 'start', 'stop', 'remove'].includes(f.type),
+      );
+      if (docker.length > 0) throw new Error(`suspended, yet ${JSON.stringify(docker)}`);
+    }
     // `[:After n]`: the stable container is stopped only after the next one passed + n s.
     const cur =
       pre.state === 'Stable' || pre.state === 'WaitNext' || pre.state === 'TryAgainNext'

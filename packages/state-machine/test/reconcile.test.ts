@@ -164,6 +164,17 @@ describe('restart reconciliation (design 6)', () => {
     expect(r.fx).toContainEqual(expect.objectContaining({ type: 'pull', specHash: good.hash }));
   });
 
+  it('a created container whose start was lost is started', () => {
+    const h = new Harness();
+    h.send({ type: 'specChanged', spec: good });
+    h.send({ type: 'pulled', op: h.op('pull') });
+    h.send({ type: 'containerCreated', op: h.op('create'), id: 'c1', name: 'web_c1' });
+    const r = restore(h.s, [dead('c1')]);
+    expect(r.s.state).toBe('Wait');
+    expect(r.fx).toContainEqual({ type: 'start', containerId: 'c1' });
+    expect(r.s.attempts).toBe(0);
+  });
+
   it('re-issues stops and removals that were in flight, and forgets what is gone', () => {
     const h = stable();
     h.deploy(good2, 'c2');
