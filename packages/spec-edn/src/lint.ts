@@ -18,13 +18,20 @@ import type {
 } from './types.js';
 
 export const DEFAULT_MAX_BYTES = 1024 * 1024;
-export const DEFAULTS = {
-  deploy: { kind: 'Before' } as DeployStrategy,
+/** The defaults of design.md section 3 (frozen; every spec gets its own copies). */
+export const DEFAULTS: Readonly<{
+  deploy: Readonly<DeployStrategy>;
+  healthTimeoutSeconds: number;
+  stopTimeoutSeconds: number;
+  pull: PullPolicy;
+  maxAttempts: number | null;
+}> = Object.freeze({
+  deploy: Object.freeze({ kind: 'Before' as const }),
   healthTimeoutSeconds: 10,
   stopTimeoutSeconds: 10,
-  pull: 'always' as PullPolicy,
-  maxAttempts: null as number | null,
-} as const;
+  pull: 'always',
+  maxAttempts: null,
+});
 
 /**
  * Longest delay or timeout accepted, in seconds: Node timers overflow past 2^31-1 ms and would
@@ -147,7 +154,7 @@ function lintSpecUnsafe(text: string, options: LintOptions): LintResult<ServiceS
   const converted = convertNode(top, sink);
   const values = topLevelValues(top, sink);
 
-  const deploy = values.deploy ? readDeploy(values.deploy, sink) : DEFAULTS.deploy;
+  const deploy = values.deploy ? readDeploy(values.deploy, sink) : { ...DEFAULTS.deploy };
   const healthTimeoutSeconds = values['health-timeout']
     ? readSeconds(values['health-timeout'], ':health-timeout', 1, sink)
     : DEFAULTS.healthTimeoutSeconds;
@@ -187,7 +194,7 @@ function lintSpecUnsafe(text: string, options: LintOptions): LintResult<ServiceS
 
   return finish(sink, () => {
     const content = {
-      deploy: deploy ?? DEFAULTS.deploy,
+      deploy: deploy ?? { ...DEFAULTS.deploy },
       healthTimeoutSeconds: healthTimeoutSeconds ?? DEFAULTS.healthTimeoutSeconds,
       stopTimeoutSeconds: stopTimeoutSeconds ?? DEFAULTS.stopTimeoutSeconds,
       pull: pull ?? DEFAULTS.pull,
