@@ -208,6 +208,18 @@ export class World {
     if (this.live().length > 2) {
       throw new Error(`more than two live containers: ${JSON.stringify(this.live())}`);
     }
+    // A restart never restarts (nor stops) a running stable container.
+    if (e.type === 'restored' && pre.state === 'Stable' && !pre.suspended) {
+      const id = pre.current.id;
+      if (this.engine.get(id)?.status === 'running') {
+        if (this.s.state !== 'Stable' || this.s.current.id !== id) {
+          throw new Error(`restart left a running stable container: ${this.s.state}`);
+        }
+        if (fx.some((f) => f.type !== 'monitor' && 'containerId' in f && f.containerId === id)) {
+          throw new Error('restart acted on a running stable container');
+        }
+      }
+    }
     // Suspended: no Docker call at all until a resume, a stop or a removal.
     const signal = e.type === 'restored' || e.type === 'stopRequested' || e.type === 'specRemoved';
     if (pre.suspended && !signal) {

@@ -139,6 +139,53 @@ describe('ServiceRunner', () => {
     expect(docker.running('web').map((c) => c.id)).toEqual(['c2']);
   });
 
+  it('suspends (containers keep running, nothing acts) and resumes with the spec that came meanwhile', async () => {
+    const { clock, docker, runner } = setup();
+    runner.send({ type: 'specChanged', spec: web() });
+    await run(clock, [runner], 2000);
+    runner.send({ type: 'suspendRequested' });
+    runner.send({ type: 'specChanged', spec: web({ image: 'good:2' }) });
+    docker.kill('c1'); // not even an exit is acted upon while suspended
+    await run(clock, [runner], 60_000);
+    expect(runner.snapshot).toMatchObject({ state: 'Stable', suspended: true });
+    expect(docker.calls.filter((c) => c.startsWith('create'))).toHaveLength(1);
+    runner.send({
+      type: 'restored',
+      observed: docker.of('web').map((c) => ({ ...c, running: c.status === 'running' })),
+    });
+    await run(clock, [runner], 2000);
+    expect(runner.snapshot).toMatchObject({ state: 'Stable', suspended: false });
+    expect(docker.running('web').map((c) => c.image)).toEqual(['good:2']);
+  });
+
+  it('a failing persist is reported and does not stop the service', async () => {
+    const clock = new SimulatedClock();
+    const docker = new FakeDocker(clock);
+    const errors: unknown[] = [];
+    const runner = new ServiceRunner({
+      driver: docker.driver,
+      clock,
+      persist: () => Promise.reject(new Error('disk full')),
+      onError: (err) => errors.push(err),
+    });
+    runner.send({ type: 'specChanged', spec: web() });
+    await run(clock, [runner], 2000);
+    expect(runner.snapshot.state).toBe('Stable');
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors[0]).toMatchObject({ message: 'disk full' });
+  });
+
+  it('close() cancels its timers and monitors', async () => {
+    const { clock, docker, runner } = setup();
+    runner.send({ type: 'specChanged', spec: web({ image: 'slow:1' }) });
+    await run(clock, [runner], 500);
+    expect(runner.snapshot.timer?.purpose).toBe('health');
+    runner.close();
+    await run(clock, [runner], 60_000);
+    expect(runner.snapshot.state).toBe('Wait'); // the health timeout never fired
+    expect(docker.running('web')).toHaveLength(1);
+  });
+
   it('restarts from a persisted snapshot and adopts the running container', async () => {
     const first = setup();
     first.runner.send({ type: 'specChanged', spec: web() });
