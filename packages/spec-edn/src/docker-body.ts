@@ -245,7 +245,8 @@ const portBindings: Check = (loc, ctx, path) => {
         );
         return;
       }
-      ctx.facts.fixedHostPorts.push({ port: hp.json, node: hp.node });
+      // A range lets Docker pick a free port in it, so only a single port is fixed.
+      if (m[2] === undefined) ctx.facts.fixedHostPorts.push({ port: hp.json, node: hp.node });
     });
   }
 };

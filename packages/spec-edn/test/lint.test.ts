@@ -105,6 +105,18 @@ describe('lintSpec', () => {
     expect(r.warnings).toEqual([]);
   });
 
+  it('warns about a single fixed host port with [:After n], not about a range or a free port', () => {
+    const r = lintSpec(
+      `{:spec {:Image "a:1" :Healthcheck {:Test ["CMD" "true"]}
+               :HostConfig {:PortBindings {"80/tcp" [{:HostPort "8000-8010"} {:HostPort ""}]
+                                           "81/tcp" [{:HostPort "8081"}]}}}
+        :deploy [:After 1]}`,
+    );
+    expect(r.warnings.map((w) => [w.code, w.line, w.column])).toEqual([
+      [SPEC_WARNING_CODES.AFTER_HOST_PORT, 3, 65],
+    ]);
+  });
+
   it('treats a NONE health check as no health check', () => {
     const r = lintSpec('{:spec {:Image "a:1" :Healthcheck {:Test ["NONE"]}} :deploy [:After 1]}');
     expect(r.warnings.map((w) => w.code)).toEqual([SPEC_WARNING_CODES.AFTER_NO_HEALTHCHECK]);
