@@ -156,10 +156,11 @@ export function reconcile(
     if (d) {
       const overlap = oldTimer?.purpose === 'overlap' ? oldTimer : null;
       reconcileDeploy(w, fx, d, now, { running, exists: (id) => seen.has(id), overlap });
-    } else if (w.pending) {
+    } else if (w.pending && !(w.pending.rejected && cur && !w.current)) {
       if (!w.pending.rejected) setTimer(w, fx, 'retry', oldTimer?.at ?? now);
     } else if (cur && !w.current) {
-      // A stable container died while condo was away: start a fresh one.
+      // A stable container died while condo was away: start a fresh one (of its own revision,
+      // also when the pending one was rejected).
       w.pending = { spec: cur.spec, rejected: false };
       w.attempts = 0;
       setTimer(w, fx, 'retry', now + RETRY_BASE_MS);

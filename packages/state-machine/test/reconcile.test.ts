@@ -116,6 +116,15 @@ describe('actualize table (upstream 7.3)', () => {
     expect(view(r.s)).toMatchObject({ pendingSpec: good2.hash, retryAt: at });
   });
 
+  it('TryAgainNext with a rejected revision, s dead: the stable revision is started again', () => {
+    const h = stable();
+    h.send({ type: 'specChanged', spec: makeSpec({ image: 'missing:1', maxAttempts: 1 }) });
+    h.send({ type: 'pullFailed', op: h.op('pull'), error: pullError });
+    const r = restore(h.s, []);
+    expect(r.s).toMatchObject({ state: 'TryAgain', rejected: false });
+    expect(view(r.s)).toMatchObject({ pendingSpec: good.hash, retryAt: LATER + 10_000 });
+  });
+
   it('WaitNext(s, n), both alive: unchanged', () => {
     const r = restore(waitNext().s, [alive('c1'), alive('c2')]);
     expect(r.s.state).toBe('WaitNext');
