@@ -251,7 +251,15 @@ export function createApp(options: ApiOptions): Express {
   const uiAsset = (type: string, body: string) => (_req: Request, res: Response) => {
     res.set('Content-Security-Policy', UI_CSP).type(type).send(body);
   };
-  app.get('/ui', uiAsset('html', UI_HTML));
+  app.get('/ui', (req, res) => {
+    // The page links its assets and the API relatively (so it works under a path prefix), which
+    // only resolves from `/ui`, not `/ui/`.
+    if (req.path.endsWith('/')) {
+      res.redirect(301, '../ui');
+      return;
+    }
+    uiAsset('html', UI_HTML)(req, res);
+  });
   app.get('/ui/app.js', uiAsset('js', UI_JS));
   app.get('/ui/app.css', uiAsset('css', UI_CSS));
 

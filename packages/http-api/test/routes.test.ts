@@ -310,6 +310,13 @@ describe('the rest', () => {
     expect(css.headers['content-type']).toMatch(/^text\/css/);
   });
 
+  it('redirects /ui/ to /ui, where the relative links of the page resolve', async () => {
+    const api = await startApi();
+    const reply = await get(`${api.url}/ui/`);
+    expect(reply.status).toBe(301);
+    expect(new URL(reply.headers.location!, `${api.url}/ui/`).pathname).toBe('/ui');
+  });
+
   it('redirects / to the UI', async () => {
     const api = await startApi();
     const reply = await get(`${api.url}/`);

@@ -267,6 +267,13 @@ describe('the web UI', () => {
       fullPage: true,
       animations: 'disabled',
     });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.screenshot({
+      path: path.join(ARTIFACTS, 'ui-fleet-dark.png'),
+      fullPage: true,
+      animations: 'disabled',
+    });
+    await page.emulateMedia({ colorScheme: 'light' });
 
     await page.locator('#host-select').selectOption('edge-01');
     await expect(page.locator('#rows tr').count()).resolves.toBe(2);

@@ -108,7 +108,7 @@ table:not(.fleet) .col-host { display: none; }
 .badge[data-tone="run"]::before, .badge[data-tone="next"]::before { animation: pulse 1.4s ease-in-out infinite; }
 @keyframes pulse { 50% { opacity: .25; } }
 .tag {
-  display: inline-block; margin-top: 5px; padding: 1px 7px; border-radius: 5px; font-size: 11.5px; font-weight: 600;
+  display: inline-block; margin: 2px 0 0 6px; padding: 1px 7px; border-radius: 5px; font-size: 11.5px; font-weight: 600;
   color: var(--bad); border: 1px solid color-mix(in srgb, var(--bad) 40%, transparent);
 }
 .img { font-family: var(--mono); font-size: 12.5px; word-break: break-all; }

@@ -134,7 +134,7 @@ export const UI_JS = `'use strict';
     badge.dataset.tone = meta.tone;
     badge.title = e.state;
     st.append(badge);
-    if (e.rejected) st.append(el('div', 'tag', 'Rejected'));
+    if (e.rejected) st.append(el('span', 'tag', 'Rejected'));
     else if (e.attempts > 0) st.append(el('div', 'sub', e.attempts + (e.attempts === 1 ? ' failed attempt' : ' failed attempts')));
 
     var img = cell(tr, 'Image', 'img-cell');
