@@ -1,0 +1,190 @@
+// Spawns the built condod binary against the test environment and follows its JSON logs, so
+// end-to-end tests exercise exactly what an operator runs.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type Docker from 'dockerode';
+import { loadTestEnv, type DockerTestRun } from '@condo/test-utils';
+
+const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/cli.js');
+
+/** One JSON log line of condod. */
+export interface LogLine {
+  level: number;
+  time: number;
+  msg: string;
+  service?: string;
+  from?: string;
+  to?: string;
+  reason?: string;
+  event?: string;
+  current?: string;
+  next?: string;
+  error?: { code: string; message: string; line?: number; column?: number; file?: string };
+  [key: string]: unknown;
+}
+
+export interface CondodOptions {
+  prefixes: string[];
+  statePath: string;
+  run: DockerTestRun;
+  dockerConfig?: string;
+  args?: string[];
+}
+
+export class Condod {
+  readonly lines: LogLine[] = [];
+  readonly exited: Promise<number | null>;
+  readonly #child: ChildProcess;
+  #waiters: Array<() => void> = [];
+  #stderr = '';
+
+  private constructor(child: ChildProcess) {
+    this.#child = child;
+    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    const lines = createInterface({ input: child.stderr! });
+    lines.on('line', (text) => {
+      try {
+        this.lines.push(JSON.parse(text) as LogLine);
+      } catch {
+        this.#stderr += `${text}\n`;
+      }
+      this.#waiters.splice(0).forEach((w) => w());
+    });
+    void this.exited.then(() => this.#waiters.splice(0).forEach((w) => w()));
+  }
+
+  static start(opts: CondodOptions): Condod {
+    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (pnpm exec tsc -b)`);
+    const env = loadTestEnv();
+    const labels = Object.entries(opts.run.labels).flatMap(([k, v]) => [
+      '--container-label',
+      `${k}=${v}`,
+    ]);
+    const args = [
+      CLI,
+      '-s',
+      opts.statePath,
+      '-d',
+      env.dockerHost,
+      '--log-format',
+      'json',
+      '--log-level',
+      'debug',
+      ...labels,
+      ...(opts.dockerConfig ? ['--docker-config', opts.dockerConfig] : []),
+      ...(opts.args ?? []),
+      ...opts.prefixes,
+    ];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    return new Condod(child);
+  }
+
+  get pid(): number {
+    return this.#child.pid!;
+  }
+
+  /** Waits for a log line matching `pred` at index `from` or later; returns it. */
+  async waitFor(pred: (l: LogLine) => boolean, opts: { timeoutMs?: number; from?: number } = {}) {
+    const { timeoutMs = 30_000, from = 0 } = opts;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.lines.slice(from).find(pred);
+      if (found) return found;
+      if (this.#child.exitCode !== null || this.#child.signalCode !== null) {
+        throw new Error(
+          `condod exited (${this.#child.exitCode ?? this.#child.signalCode}) while waiting\n${this.#tail()}`,
+        );
+      }
+      if (Date.now() > deadline)
+        throw new Error(`timed out after ${timeoutMs} ms waiting\n${this.#tail()}`);
+      await new Promise<void>((resolve) => {
+        this.#waiters.push(resolve);
+        setTimeout(resolve, 100);
+      });
+    }
+  }
+
+  /** Waits until `service` enters `state` (a transition line), after log index `from`. */
+  waitForState(service: string, state: string, opts: { timeoutMs?: number; from?: number } = {}) {
+    return this.waitFor(
+      (l) => l.service === service && l.to === state && l.from !== undefined,
+      opts,
+    );
+  }
+
+  /** The state a service is in after the last transition logged so far. */
+  stateOf(service: string): string | undefined {
+    return this.lines.filter((l) => l.service === service && l.to !== undefined).at(-1)?.to;
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    this.#child.kill(signal);
+    return this.exited;
+  }
+
+  #tail(): string {
+    return [
+      ...this.lines.slice(-25).map((l) => `  ${l.msg}`),
+      ...(this.#stderr ? [`stderr: ${this.#stderr}`] : []),
+    ].join('\n');
+  }
+}
+
+/** A scratch directory for state databases and configs; removed by `cleanup`. */
+export async function scratchDir(): Promise<{ path: string; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'condod-e2e-'));
+  return { path: dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** A Docker config file holding the test registry's credentials. */
+export async function writeDockerConfig(dir: string): Promise<string> {
+  const { registry } = loadTestEnv();
+  const auth = Buffer.from(`${registry.username}:${registry.password}`).toString('base64');
+  const file = path.join(dir, 'docker-config.json');
+  await writeFile(file, JSON.stringify({ auths: { [registry.address]: { auth } } }));
+  return file;
+}
+
+/** The containers of one service of a test run, newest first. */
+export async function containersOf(
+  run: DockerTestRun,
+  service: string,
+): Promise<Docker.ContainerInfo[]> {
+  const list = await run.docker.listContainers({
+    all: true,
+    filters: { label: [`condo.test.run=${run.runId}`, `condo.service=${service}`] },
+  });
+  return list.sort((a, b) => b.Created - a.Created);
+}
+
+/** An EDN spec for a test image: no network, optional deploy strategy and extra keys. */
+export function spec(
+  image: string,
+  opts: { deploy?: string; env?: string[]; extra?: string } = {},
+): string {
+  const env = opts.env?.length ? ` :Env [${opts.env.map((e) => JSON.stringify(e)).join(' ')}]` : '';
+  return `{${opts.deploy ? `:deploy ${opts.deploy} ` : ''}${opts.extra ?? ''}
+ :spec {:Image ${JSON.stringify(image)}${env} :HostConfig {:NetworkMode "none"}}}
+`;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `read` until `done` holds (for engine state that settles right after a log line). */
+export async function eventually<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() > deadline) return value;
+    await sleep(100);
+  }
+}
