@@ -381,6 +381,7 @@ function onCreated(w: Work, fx: Fx, e: Extract<Event, { type: 'containerCreated'
     fx.push({ type: 'start', containerId: e.id });
     return;
   }
+  if (knows(w, e.id)) return; // a duplicate
   // Nobody wants it (superseded while the create was in flight): it never ran.
   w.strays = w.strays.filter((op) => op !== e.op);
   removeLater(w, fx, e.id, e.name, false);
@@ -646,6 +647,15 @@ function goneError(c: { name: string } | null): ReportedError {
 export function imageOf(spec: ServiceSpec): string | null {
   const image = spec.container['Image'];
   return typeof image === 'string' && image !== '' ? image : null;
+}
+
+function knows(w: Work, id: string): boolean {
+  return (
+    w.current?.id === id ||
+    w.deploy?.container?.id === id ||
+    w.kept?.id === id ||
+    w.disposing.some((x) => x.id === id)
+  );
 }
 
 function targetSpec(w: Work): ServiceSpec | null {

@@ -277,8 +277,18 @@ export class World {
     if (!f) return false;
     this.queue = this.queue.filter((g) => g !== f);
     const result = this.execute(f);
-    if (result && !lose) this.deliver(result);
+    if (result && !lose) {
+      this.lastResult = result;
+      this.deliver(result);
+    }
     return true;
+  }
+
+  lastResult: EventInput | null = null;
+
+  /** Delivers the last result once more (an interpreter that repeats itself). */
+  duplicate(): void {
+    if (this.lastResult) this.deliver(this.lastResult);
   }
 
   execute(f: Effect): EventInput | null {

@@ -30,7 +30,8 @@ type Action =
   | { kind: 'remove' }
   | { kind: 'suspend' }
   | { kind: 'restart'; midCall: boolean }
-  | { kind: 'invalid' };
+  | { kind: 'invalid' }
+  | { kind: 'duplicate' };
 
 const actionArb: fc.Arbitrary<Action> = fc.oneof(
   { weight: 3, arbitrary: specArb.map((spec) => ({ kind: 'spec' as const, spec })) },
@@ -51,6 +52,7 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ kind: 'suspend' as const }) },
   { weight: 1, arbitrary: fc.boolean().map((midCall) => ({ kind: 'restart' as const, midCall })) },
   { weight: 1, arbitrary: fc.constant({ kind: 'invalid' as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'duplicate' as const }) },
 );
 
 function play(w: World, actions: readonly Action[]): void {
@@ -82,6 +84,9 @@ function play(w: World, actions: readonly Action[]): void {
         break;
       case 'restart':
         w.restart(a.midCall);
+        break;
+      case 'duplicate':
+        w.duplicate();
         break;
       case 'invalid':
         w.deliver({

@@ -506,6 +506,23 @@ describe('design section 4 and 13', () => {
     expect(h.fx).toContainEqual({ type: 'create', op: expect.any(Number), spec: good2 });
   });
 
+  it('a duplicate result is harmless', () => {
+    const h = new Harness();
+    h.send({ type: 'specChanged', spec: good });
+    h.send({ type: 'pulled', op: h.op('pull') });
+    const created = {
+      type: 'containerCreated' as const,
+      op: h.op('create'),
+      id: 'c1',
+      name: 'web_c1',
+    };
+    h.send(created);
+    expect(h.send(created)).toEqual([]);
+    h.send({ type: 'containerStarted', id: 'c1' });
+    expect(h.send({ type: 'containerStarted', id: 'c1' })).toEqual([]);
+    expect(h.s.state).toBe('Wait');
+  });
+
   it('a stale pull result is ignored', () => {
     const h = new Harness();
     h.send({ type: 'specChanged', spec: good });
