@@ -225,10 +225,12 @@ function statusOf(err: unknown): number | undefined {
   return typeof s === 'number' ? s : undefined;
 }
 
+/** The engine can't be reached, or not securely (a TLS failure says nothing about the call). */
 function isUnavailable(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return (
-    (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) ||
+    (typeof code === 'string' &&
+      (UNAVAILABLE_CODES.has(code) || /^ERR_(TLS|SSL)_|CERT|SELF_SIGNED|UNABLE_TO_/.test(code))) ||
     /socket hang up/i.test((err as Error | null)?.message ?? '')
   );
 }
@@ -279,6 +281,7 @@ export function createDockerodeDriver(
   docker: Dockerode,
   options: DriverOptions & { endpoint?: string; apiVersion?: string } = {},
 ): DockerDriver {
+  // The caller owns this dockerode client and its connections.
   return new DockerodeDriver(docker, options);
 }
 
@@ -290,7 +293,8 @@ export function createDockerodeDriver(
 export async function connectDockerDriver(options: ConnectOptions = {}): Promise<DockerDriver> {
   const env = options.env ?? process.env;
   const endpoint: DockerEndpoint = resolveDockerEndpoint({ endpoint: options.endpoint, env });
-  const probe = new Dockerode(dockerodeOptions(endpoint));
+  const probeOptions = dockerodeOptions(endpoint);
+  const probe = new Dockerode(probeOptions);
   const timeoutMs = options.callTimeoutMs ?? 30_000;
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
@@ -352,10 +356,13 @@ class DockerodeDriver implements DockerDriver {
   readonly #safetyIntervalMs: number | undefined;
   #auth: Promise<DockerAuthConfig> | undefined;
 
+  readonly #onClose: (() => void) | undefined;
+
   constructor(
     docker: Dockerode,
-    options: DriverOptions & { endpoint?: string; apiVersion?: string },
+    options: DriverOptions & { endpoint?: string; apiVersion?: string; onClose?: () => void },
   ) {
+    this.#onClose = options.onClose;
     this.#docker = docker;
     this.endpoint = options.endpoint ?? 'dockerode';
     this.apiVersion = options.apiVersion;
@@ -725,5 +732,6 @@ class DockerodeDriver implements DockerDriver {
     if (this.#closed.signal.aborted) return;
     this.#closed.abort();
     await this.#events.close();
+    this.#onClose?.();
   }
 }

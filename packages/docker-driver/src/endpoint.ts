@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { Agent } from 'node:https';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import path from 'node:path';
 import type Dockerode from 'dockerode';
 import { DockerEndpointError } from './errors.js';
@@ -100,15 +101,16 @@ function readTlsFile(
 }
 
 /**
- * The dockerode constructor options for an endpoint (reads the TLS files). Every connection key
- * is set explicitly: docker-modem otherwise merges in `DOCKER_HOST` and `DOCKER_CLIENT_TIMEOUT`
- * from the process environment behind our back.
+ * The dockerode constructor options for an endpoint (reads the TLS files), with an HTTP agent of
+ * its own: destroy `agent` to release every pooled connection. Every connection key is set
+ * explicitly: docker-modem otherwise merges in `DOCKER_HOST` and `DOCKER_CLIENT_TIMEOUT` from the
+ * process environment behind our back.
  */
 export function dockerodeOptions(
   endpoint: DockerEndpoint,
   version?: string,
-): Dockerode.DockerOptions {
-  const base: Dockerode.DockerOptions = {
+): Dockerode.DockerOptions & { agent: HttpAgent } {
+  const base = {
     socketPath: undefined,
     host: undefined,
     port: undefined,
@@ -119,9 +121,17 @@ export function dockerodeOptions(
     timeout: undefined,
     version,
   };
-  if (endpoint.kind === 'unix') return { ...base, socketPath: endpoint.socketPath };
+  if (endpoint.kind === 'unix') {
+    return { ...base, socketPath: endpoint.socketPath, agent: new HttpAgent({ keepAlive: true }) };
+  }
   if (!endpoint.tls) {
-    return { ...base, protocol: 'http', host: endpoint.host, port: endpoint.port };
+    return {
+      ...base,
+      protocol: 'http',
+      host: endpoint.host,
+      port: endpoint.port,
+      agent: new HttpAgent({ keepAlive: true }),
+    };
   }
   const dir = endpoint.tls.certDir;
   const ca = readTlsFile(endpoint, path.join(dir, 'ca.pem'), endpoint.tls.verify);
@@ -139,8 +149,12 @@ export function dockerodeOptions(
     cert,
     key,
     // Without DOCKER_TLS_VERIFY the Docker CLI encrypts but does not check the engine's identity.
-    agent: endpoint.tls.verify
-      ? undefined
-      : new Agent({ rejectUnauthorized: false, ca, cert, key }),
-  } as Dockerode.DockerOptions;
+    agent: new HttpsAgent({
+      keepAlive: true,
+      rejectUnauthorized: endpoint.tls.verify,
+      ca,
+      cert,
+      key,
+    }),
+  };
 }
