@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { dockerTestRun, loadTestEnv, waitForHealth } from '@condo/test-utils';
+import { GlobalStateUnavailableError } from '@condo/http-api';
 import type { ContainerView, GlobalEntry, ServiceView } from '@condo/http-api';
 import { container, stable, startApi, waiting } from './helpers.js';
 
@@ -208,7 +209,7 @@ describe('the web UI', () => {
     state.remove('worker');
     await row('worker').waitFor({ state: 'detached' });
     await expect(rows.count()).resolves.toBe(3);
-  }, 60_000);
+  }, 120_000);
 
   it('shows the fleet with a host column and a host filter when exposure is on', async () => {
     const entries: GlobalEntry[] = [
@@ -279,6 +280,20 @@ describe('the web UI', () => {
     await expect(page.locator('#rows tr').count()).resolves.toBe(2);
     await page.locator('#filter').fill('postgres');
     await expect(shownServices(page)).resolves.toEqual(['db']);
+  }, 30_000);
+
+  it('says so when exposure is on and the store cannot be reached, and still shows this host', async () => {
+    const api = await startApi({
+      host: 'edge-01',
+      global: { read: () => Promise.reject(new GlobalStateUnavailableError()) },
+    });
+    api.state.set('web', stable());
+    const page = await newPage();
+    await page.goto(`${api.url}/ui`);
+    await page.locator('#banner:not([hidden])').waitFor();
+    await expect(page.locator('#banner').innerText()).resolves.toMatch(/cannot be reached/);
+    await expect(shownServices(page)).resolves.toEqual(['web']);
+    await expect(page.locator('#rows tr').getAttribute('data-host')).resolves.toBe('edge-01');
   }, 30_000);
 
   it('shows an empty state, and logs in with ?token= so the live stream works', async () => {
