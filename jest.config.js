@@ -34,6 +34,9 @@ const shared = {
 
 /** @type {import('jest').Config} */
 export default {
+  // Integration tests talk to a real engine; on a loaded 2-core machine 5 s is too tight for
+  // anything that creates a container. A test that needs longer says so itself.
+  testTimeout: 30_000,
   projects: [
     {
       ...shared,
