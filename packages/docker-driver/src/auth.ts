@@ -215,13 +215,16 @@ export function runCredentialHelper(
       const child = spawn(`docker-credential-${helper}`, ['get'], {
         env: options.env ?? process.env,
         stdio: ['pipe', 'pipe', 'pipe'],
-        timeout: timeoutMs,
       });
+      // Our own timer: spawn's `timeout` is never cleared when the binary does not exist.
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      timer.unref();
       const out: Buffer[] = [];
       const errOut: Buffer[] = [];
       child.stdout.on('data', (b: Buffer) => out.push(b));
       child.stderr.on('data', (b: Buffer) => errOut.push(b));
       child.on('error', (err: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
         const reason = err.code === 'ENOENT' ? 'not found on PATH' : err.message;
         reject(new CredentialHelperError(helper, serverUrl, reason, { cause: err }));
       });
@@ -229,6 +232,7 @@ export function runCredentialHelper(
         // A helper that exits without reading stdin: its exit status tells the story.
       });
       child.on('close', (code, signal) => {
+        clearTimeout(timer);
         const stdout = Buffer.concat(out).toString('utf8').trim();
         if (code !== 0) {
           if (/credentials not found/i.test(stdout)) return resolve(undefined);

@@ -80,13 +80,11 @@ export function mapDockerEvent(raw: unknown): ContainerEvent | undefined {
   return undefined;
 }
 
-/** Formats a `since` for `/events` from the last event seen (seconds.nanoseconds). */
-function sinceOf(raw: unknown): string | undefined {
-  const t = (raw as { timeNano?: unknown; time?: unknown } | null)?.timeNano;
-  if (typeof t !== 'number') return undefined;
-  const seconds = Math.floor(t / 1e9);
-  const nanos = Math.max(0, Math.round(t - seconds * 1e9));
-  return `${seconds}.${String(nanos).padStart(9, '0')}`;
+/** The identity of a raw event, for dropping the ones a `since` replay repeats. */
+function eventKey(raw: unknown): { nano: number; key: string } | undefined {
+  const m = raw as { timeNano?: unknown; Action?: unknown; Actor?: { ID?: unknown } } | null;
+  if (typeof m?.timeNano !== 'number') return undefined;
+  return { nano: m.timeNano, key: `${m.timeNano}|${String(m.Actor?.ID)}|${String(m.Action)}` };
 }
 
 /** Opens the raw `/events` stream, filtered, from `since` when given. */
@@ -97,6 +95,11 @@ export interface EventStreamOptions {
   /** First reconnect delay; doubles up to `reconnectMaxMs`. */
   reconnectMinMs?: number;
   reconnectMaxMs?: number;
+  /**
+   * A listener threw. It must not kill the shared stream, and it must not vanish either: by
+   * default the error is rethrown outside the stream (an uncaught exception: a bug to fix).
+   */
+  onListenerError?: (err: unknown) => void;
 }
 
 /**
@@ -112,11 +115,14 @@ export class DockerEventStream {
   readonly #minDelay: number;
   readonly #maxDelay: number;
   readonly #listeners = new Set<DriverEventListener>();
+  readonly #onListenerError: (err: unknown) => void;
   #started = false;
   #closed = false;
   #connected = false;
   #current: NodeJS.ReadableStream | undefined;
-  #since: string | undefined;
+  /** Time of the newest event delivered, and the events delivered in its last seconds. */
+  #lastNano: number | undefined;
+  readonly #recent = new Map<string, number>();
   #wake: (() => void) | undefined;
   #loop: Promise<void> | undefined;
   #connectWaiters: Array<() => void> = [];
@@ -126,6 +132,12 @@ export class DockerEventStream {
     this.#clock = options.clock;
     this.#minDelay = options.reconnectMinMs ?? 100;
     this.#maxDelay = options.reconnectMaxMs ?? 1_000;
+    this.#onListenerError =
+      options.onListenerError ??
+      ((err) =>
+        queueMicrotask(() => {
+          throw err;
+        }));
   }
 
   get connected(): boolean {
@@ -166,11 +178,7 @@ export class DockerEventStream {
       try {
         listener(event);
       } catch (err) {
-        // A throwing listener is a bug in its owner; it must not kill the shared stream, and
-        // it must not vanish either.
-        queueMicrotask(() => {
-          throw err;
-        });
+        this.#onListenerError(err);
       }
     }
   }
@@ -195,7 +203,11 @@ export class DockerEventStream {
     while (!this.#closed) {
       let error: Error | undefined;
       try {
-        const stream = await this.#open(this.#since);
+        // Whole seconds: `timeNano` went through a float, so ask a little early and drop the
+        // repeats rather than risk a gap.
+        const since =
+          this.#lastNano === undefined ? undefined : String(Math.floor(this.#lastNano / 1e9));
+        const stream = await this.#open(since);
         if (this.#closed) {
           (stream as { destroy?: () => void }).destroy?.();
           break;
@@ -220,12 +232,24 @@ export class DockerEventStream {
     }
   }
 
+  #forgetBefore(nano: number): void {
+    for (const [key, t] of this.#recent) if (t < nano) this.#recent.delete(key);
+  }
+
   #consume(stream: NodeJS.ReadableStream): Promise<Error | undefined> {
     const parser = new JsonLineParser();
     const handle = (lines: unknown[]): void => {
       for (const line of lines) {
-        const since = sinceOf(line);
-        if (since !== undefined) this.#since = since;
+        const id = eventKey(line);
+        if (id) {
+          // A `since` replay repeats what was delivered before the reconnect: drop exactly
+          // those. (Not "everything older than the last event": the engine may publish two
+          // events slightly out of timestamp order.)
+          if (this.#recent.has(id.key)) continue;
+          this.#recent.set(id.key, id.nano);
+          this.#lastNano = Math.max(this.#lastNano ?? id.nano, id.nano);
+          if (this.#recent.size > 512) this.#forgetBefore(this.#lastNano - 5e9);
+        }
         const event = mapDockerEvent(line);
         if (event) this.#emit(event);
       }

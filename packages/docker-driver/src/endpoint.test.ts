@@ -1,0 +1,87 @@
+import { describe, expect, it } from '@jest/globals';
+import { DockerErrorCode } from './errors.js';
+import { resolveDockerEndpoint } from './endpoint.js';
+
+describe('resolveDockerEndpoint', () => {
+  it('defaults to the standard socket', () => {
+    expect(resolveDockerEndpoint()).toEqual({
+      kind: 'unix',
+      socketPath: '/var/run/docker.sock',
+      url: 'unix:///var/run/docker.sock',
+    });
+  });
+
+  it('prefers the explicit endpoint over DOCKER_HOST', () => {
+    expect(
+      resolveDockerEndpoint({ endpoint: 'unix:///a.sock', env: { DOCKER_HOST: 'tcp://h:1' } }),
+    ).toMatchObject({ kind: 'unix', socketPath: '/a.sock' });
+    expect(resolveDockerEndpoint({ env: { DOCKER_HOST: 'unix:///b.sock' } })).toMatchObject({
+      socketPath: '/b.sock',
+    });
+    expect(resolveDockerEndpoint({ env: { DOCKER_HOST: '' } })).toMatchObject({
+      socketPath: '/var/run/docker.sock',
+    });
+  });
+
+  it('parses tcp:// with and without a port', () => {
+    expect(resolveDockerEndpoint({ endpoint: 'tcp://10.0.0.5:2375' })).toEqual({
+      kind: 'tcp',
+      host: '10.0.0.5',
+      port: 2375,
+      tls: undefined,
+      url: 'tcp://10.0.0.5:2375',
+    });
+    expect(resolveDockerEndpoint({ endpoint: 'tcp://docker.local' })).toMatchObject({
+      host: 'docker.local',
+      port: 2375,
+    });
+    expect(resolveDockerEndpoint({ endpoint: 'docker.local:1234' })).toMatchObject({
+      kind: 'tcp',
+      port: 1234,
+    });
+    expect(resolveDockerEndpoint({ endpoint: 'tcp://[::1]:2375' })).toMatchObject({ host: '::1' });
+  });
+
+  it('turns TLS on with DOCKER_TLS_VERIFY, with the cert path or ~/.docker', () => {
+    expect(
+      resolveDockerEndpoint({
+        endpoint: 'tcp://h',
+        env: { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/certs' },
+      }),
+    ).toEqual({
+      kind: 'tcp',
+      host: 'h',
+      port: 2376,
+      tls: { verify: true, certDir: '/certs' },
+      url: 'https://h:2376',
+    });
+    expect(
+      resolveDockerEndpoint({
+        endpoint: 'tcp://h:1',
+        env: { DOCKER_TLS_VERIFY: '1' },
+        homeDir: '/home/u',
+      }),
+    ).toMatchObject({ tls: { verify: true, certDir: '/home/u/.docker' } });
+    expect(resolveDockerEndpoint({ endpoint: 'https://h:1', homeDir: '/home/u' })).toMatchObject({
+      tls: { verify: false, certDir: '/home/u/.docker' },
+    });
+    for (const off of ['', '0', 'false']) {
+      expect(
+        resolveDockerEndpoint({ endpoint: 'tcp://h:1', env: { DOCKER_TLS_VERIFY: off } }),
+      ).toMatchObject({ tls: undefined });
+    }
+  });
+
+  it.each([
+    'ssh://user@host',
+    'npipe:////./pipe/docker_engine',
+    'unix://',
+    'unix://relative.sock',
+    'tcp://h:1/prefix',
+    'tcp://u:p@h:1',
+  ])('rejects %s with a typed error', (endpoint) => {
+    expect(() => resolveDockerEndpoint({ endpoint })).toThrow(
+      expect.objectContaining({ code: DockerErrorCode.ENDPOINT_INVALID }),
+    );
+  });
+});
