@@ -6,9 +6,11 @@ import { readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { Diagnostic } from './diagnostics.js';
+import type { LintedFile } from './duplicates.js';
+import { duplicateServiceDiagnostics } from './duplicates.js';
 import { SpecReadError } from './errors.js';
 import { formatDiagnostic } from './format.js';
-import { lintSelfSpec, lintSpec } from './lint.js';
+import { lintSelfSpec, lintSpec, serviceNameFromPath } from './lint.js';
 import { isSelfSpecPath, readSelfSpecFile, readSpecDir, readSpecFile } from './load.js';
 import type { LintResult } from './types.js';
 
@@ -27,7 +29,8 @@ const USAGE = `Usage: condo-lint [options] FILE|DIR|-...
 
 Checks condo spec files (*.edn) the way the daemon reads them. A directory is checked like a
 daemon prefix: every *.edn file directly inside it; self.edn is checked as condod's own spec.
-- reads a spec from standard input.
+A file name found in two directories is an error (the daemon ignores the second); given twice
+otherwise, a warning. - reads a spec from standard input.
 
 Options:
   --format human|json  output format (default human: file:line:col: severity code message)
@@ -53,6 +56,11 @@ function version(): string {
     version?: string;
   };
   return pkg.version ?? 'unknown';
+}
+
+interface Linted extends LintedFile {
+  kind: FileReport['kind'];
+  result: LintResult<unknown>;
 }
 
 function toReport(
@@ -115,7 +123,7 @@ export async function runLint(argv: string[], io: CliIo): Promise<number> {
   }
   const strict = values.strict === true;
 
-  const reports: FileReport[] = [];
+  const linted: Linted[] = [];
   for (const path of paths) {
     if (path === '-') {
       if (io.readStdin === undefined) {
@@ -126,10 +134,22 @@ export async function runLint(argv: string[], io: CliIo): Promise<number> {
       // Without a file name there is no service name to derive: call it "stdin".
       const name = values['stdin-filename'] === undefined ? 'stdin' : undefined;
       const text = await io.readStdin();
-      reports.push(
+      linted.push(
         isSelfSpecPath(fileName)
-          ? toReport(fileName, 'self', lintSelfSpec(text, { fileName }), strict)
-          : toReport(fileName, 'service', lintSpec(text, { fileName, name }), strict),
+          ? {
+              file: fileName,
+              name: 'self',
+              fromDir: false,
+              kind: 'self',
+              result: lintSelfSpec(text, { fileName }),
+            }
+          : {
+              file: fileName,
+              name: name ?? serviceNameFromPath(fileName),
+              fromDir: false,
+              kind: 'service',
+              result: lintSpec(text, { fileName, name }),
+            },
       );
       continue;
     }
@@ -144,11 +164,14 @@ export async function runLint(argv: string[], io: CliIo): Promise<number> {
       if (isDir) {
         const entries = await readSpecDir(path);
         if (entries.length === 0) io.stderr(`condo-lint: no spec files (*.edn) in ${path}\n`);
-        for (const e of entries) reports.push(toReport(e.file, e.kind, e.result, strict));
+        for (const e of entries) linted.push({ ...e, fromDir: true });
       } else if (isSelfSpecPath(path)) {
-        reports.push(toReport(path, 'self', await readSelfSpecFile(path), strict));
+        const result = await readSelfSpecFile(path);
+        linted.push({ file: path, name: 'self', fromDir: false, kind: 'self', result });
       } else {
-        reports.push(toReport(path, 'service', await readSpecFile(path), strict));
+        const result = await readSpecFile(path);
+        const name = serviceNameFromPath(path);
+        linted.push({ file: path, name, fromDir: false, kind: 'service', result });
       }
     } catch (err) {
       if (!(err instanceof SpecReadError)) throw err;
@@ -157,6 +180,17 @@ export async function runLint(argv: string[], io: CliIo): Promise<number> {
     }
   }
 
+  const duplicates = duplicateServiceDiagnostics(linted);
+  const reports = linted.map((l, index) => {
+    const d = duplicates.get(index);
+    const result =
+      d === undefined
+        ? l.result
+        : d.severity === 'error'
+          ? { ...l.result, errors: [d, ...l.result.errors] }
+          : { ...l.result, warnings: [d, ...l.result.warnings] };
+    return toReport(l.file, l.kind, result, strict);
+  });
   const errorCount = reports.reduce((n, r) => n + r.errors.length, 0);
   const warningCount = reports.reduce((n, r) => n + r.warnings.length, 0);
   if (format === 'json') {

@@ -45,6 +45,11 @@ export const SPEC_ERROR_CODES = {
   NAME_WITH_AFTER: 'ERR_CONDO_SPEC_NAME_WITH_AFTER',
   /** The service name taken from the file name cannot prefix a Docker container name. */
   BAD_SERVICE_NAME: 'ERR_CONDO_SPEC_BAD_SERVICE_NAME',
+  /**
+   * `condo-lint` only: two directory arguments hold a file of the same name (one service). The
+   * daemon keeps the first prefix's file and ignores the second; reported on the second.
+   */
+  DUPLICATE_SERVICE: 'ERR_CONDO_SPEC_DUPLICATE_SERVICE',
   /** `self.edn` wraps its body in `:spec` like a service spec. */
   SELF_WRAPPED: 'ERR_CONDO_SPEC_SELF_WRAPPED',
   /** A bug in the linter itself (reported instead of thrown; never expected). */
@@ -60,10 +65,17 @@ export const SPEC_WARNING_CODES = {
   DOCKER_KEY_CASE: 'WARN_CONDO_SPEC_DOCKER_KEY_CASE',
   /** An unknown Docker field close to a known one (`:HostConfg`): passed through, likely a typo. */
   DOCKER_KEY_TYPO: 'WARN_CONDO_SPEC_DOCKER_KEY_TYPO',
+  /**
+   * A known Docker field at the wrong level: a HostConfig field at the top of the body
+   * (`:Binds`), or a top-level field inside `:HostConfig` (`:Env`). Docker ignores it there.
+   */
+  DOCKER_KEY_MISPLACED: 'WARN_CONDO_SPEC_DOCKER_KEY_MISPLACED',
   /** `[:After n]` with a fixed host port: the new container cannot bind it beside the old one. */
   AFTER_HOST_PORT: 'WARN_CONDO_SPEC_AFTER_HOST_PORT',
   /** `[:After n]` without a health check in the spec. */
   AFTER_NO_HEALTHCHECK: 'WARN_CONDO_SPEC_AFTER_NO_HEALTHCHECK',
+  /** The spec's health check cannot run its first check before `:health-timeout` expires. */
+  HEALTHCHECK_TOO_SLOW: 'WARN_CONDO_SPEC_HEALTHCHECK_TOO_SLOW',
   /** An image without a tag, or tagged `:latest`. */
   IMAGE_UNPINNED: 'WARN_CONDO_SPEC_IMAGE_UNPINNED',
   /** `Privileged` is true. */
@@ -72,6 +84,13 @@ export const SPEC_WARNING_CODES = {
   DOCKER_SOCKET: 'WARN_CONDO_SPEC_DOCKER_SOCKET',
   /** A `condo.*` label, which condo sets itself and overwrites. */
   RESERVED_LABEL: 'WARN_CONDO_SPEC_RESERVED_LABEL',
+  /** `CONDO_SELF` in the `Env` of `self.edn`: condod sets it itself when it starts its successor. */
+  RESERVED_ENV: 'WARN_CONDO_SPEC_RESERVED_ENV',
+  /**
+   * `condo-lint` only: two file arguments (not both directories) give the same service name.
+   * Only a warning: files named one by one may be two versions of one spec.
+   */
+  DUPLICATE_SERVICE: 'WARN_CONDO_SPEC_DUPLICATE_SERVICE',
 } as const;
 
 export type SpecWarningCode = (typeof SPEC_WARNING_CODES)[keyof typeof SPEC_WARNING_CODES];

@@ -1,12 +1,13 @@
 /**
  * EDN -> JSON conversion, as upstream condo sends a spec to Docker (upstream-condo.md 2.3):
  * keyword keys and values become strings (`:ns/foo` -> "ns/foo"), vectors, lists and sets become
- * arrays, chars, big integers (`1N`) and decimals (`1.0M`) become strings, a tagged literal
+ * arrays (a set's elements sorted by their canonical JSON, since a set has no order), chars, big integers (`1N`) and decimals (`1.0M`) become strings, a tagged literal
  * `#tag v` becomes `["tag", v]`, and any other map key becomes its EDN text. Map key order is kept.
  *
  * The result keeps, for every JSON value, the EDN node it came from, so validation can point at
  * the exact line and column.
  */
+import { canonicalJson } from './canonical.js';
 import { SPEC_ERROR_CODES } from './codes.js';
 import type { DiagnosticSink } from './diagnostics.js';
 import type { EdnNode } from './reader.js';
@@ -57,7 +58,8 @@ export function ednText(node: EdnNode): string {
     case 'list':
       return `(${node.items.map(ednText).join(' ')})`;
     case 'set':
-      return `#{${node.items.map(ednText).join(' ')}}`;
+      // Unordered: equal sets written in another order must give the same text.
+      return `#{${sortByText(node.items.map(ednText), (t) => t).join(' ')}}`;
     case 'tagged':
       return `#${node.tag} ${ednText(node.value)}`;
   }
@@ -129,10 +131,16 @@ export function convertNode(node: EdnNode, sink: DiagnosticSink, path = ''): Loc
       return { node, json: [node.tag, value.json], items: [tagItem, value] };
     }
     case 'vector':
-    case 'list':
-    case 'set': {
+    case 'list': {
       const items = node.items.map((item, k) => convertNode(item, sink, `${path}[${k}]`.trim()));
-      if (node.kind === 'set') reportDuplicateSetElements(node.items, sink, path);
+      return { node, json: items.map((l) => l.json), items };
+    }
+    case 'set': {
+      const written = node.items.map((item, k) => convertNode(item, sink, `${path}[${k}]`.trim()));
+      reportDuplicateSetElements(node.items, sink, path);
+      // A set has no order: the array is sorted by canonical JSON, so reordering a set changes
+      // neither the body Docker receives nor the spec hash (which covers exactly that body).
+      const items = sortByText(written, (l) => canonicalJson(l.json));
       return { node, json: items.map((l) => l.json), items };
     }
     case 'map': {
@@ -158,6 +166,13 @@ export function convertNode(node: EdnNode, sink: DiagnosticSink, path = ''): Loc
       return { node, json, fields };
     }
   }
+}
+
+/** Sorts by a text key (UTF-16 code units, like `canonicalJson` sorts object keys); stable. */
+function sortByText<T>(values: T[], text: (v: T) => string): T[] {
+  const keyed = values.map((v) => ({ v, t: text(v) }));
+  keyed.sort((a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : 0));
+  return keyed.map((k) => k.v);
 }
 
 function truncateKey(shown: string): string {

@@ -28,6 +28,19 @@ export interface DockerFacts {
   privileged?: EdnNode;
   /** Binds or mounts of the Docker socket. */
   dockerSocket: { source: string; node: EdnNode }[];
+  /** The names set in `Env`, with their string nodes. */
+  env: { name: string; node: EdnNode }[];
+  /** The timings of a health check the body defines itself (`hasHealthcheck`), in nanoseconds. */
+  healthcheck?: HealthcheckTimings;
+}
+
+/** A health check's timings as written (absent or 0: Docker's default or the image's value). */
+export interface HealthcheckTimings {
+  /** The `Healthcheck` key. */
+  keyNode: EdnNode;
+  interval?: { ns: number; node: EdnNode };
+  startPeriod?: { ns: number; node: EdnNode };
+  startInterval?: { ns: number; node: EdnNode };
 }
 
 const MAX_PORT = 65535;
@@ -122,7 +135,19 @@ function arrayOf(check: Check, what: string): Check {
     });
   };
 }
-function struct(fields: Record<string, Check>, after?: Check): Check {
+/** The fields of the other level of the body, for fields written at the wrong one. */
+interface OtherLevel {
+  /** Called at check time: the field tables are defined after the structs that use them. */
+  fields: () => Record<string, Check>;
+  /** What the field is: `a HostConfig field`. */
+  what: string;
+  /** Where it was written, for the message: `at the top level of :spec`. */
+  here: (path: string) => string;
+  /** Where it belongs: `:HostConfig :Binds`, `:Env at the top level of :spec`. */
+  rightPlace: (key: string, path: string) => string;
+}
+
+function struct(fields: Record<string, Check>, after?: Check, other?: OtherLevel): Check {
   const known = Object.keys(fields);
   return (loc, ctx, path) => {
     if (loc.fields === undefined) return wrongType(ctx, loc, path, 'a map');
@@ -139,6 +164,22 @@ function struct(fields: Record<string, Check>, after?: Check): Check {
           message: `${ctx.sink.source(f.keyNode)} is not checked by condo: Docker field names are written ${sameCase} (did you mean :${sameCase}?)`,
           found: ctx.sink.source(f.keyNode),
           expected: `:${sameCase}`,
+          path: fieldPath,
+        });
+        continue;
+      }
+      // A field of the other level is ignored by Docker here (`:Binds` beside `:HostConfig`
+      // leaves the volume unmounted): name where it belongs.
+      const elsewhere =
+        other === undefined
+          ? undefined
+          : Object.keys(other.fields()).find((k) => k.toLowerCase() === f.key.toLowerCase());
+      if (other !== undefined && elsewhere !== undefined) {
+        const right = other.rightPlace(elsewhere, path);
+        ctx.sink.warn(SPEC_WARNING_CODES.DOCKER_KEY_MISPLACED, f.keyNode.start, {
+          message: `${ctx.sink.source(f.keyNode)} is ${other.what}: Docker ignores it ${other.here(path)}, so it has no effect (did you mean ${right}?)`,
+          found: ctx.sink.source(f.keyNode),
+          expected: right,
           path: fieldPath,
         });
         continue;
@@ -267,6 +308,8 @@ const env: Check = (loc, ctx, path) => {
         `${JSON.stringify(item.json)} is not a NAME=value pair`,
         'a "NAME=value" string with a non-empty NAME',
       );
+    } else {
+      ctx.facts.env.push({ name: item.json.slice(0, item.json.indexOf('=')), node: item.node });
     }
   });
 };
@@ -434,12 +477,36 @@ const labels: Check = (loc, ctx, path) => {
   }
 };
 
+/** Docker's smallest memory limit (daemon: linuxMinMemory, "Minimum memory limit allowed is 6MB"). */
+export const MIN_MEMORY_BYTES = 6 * 1024 * 1024;
+const MIB = 1024 * 1024;
+
+/** A memory size in bytes: 0 (unset) or at least 6 MiB (`min` undefined: negatives pass on). */
+function memory(min?: number): Check {
+  const asInt = int(min, ' (bytes)');
+  return (loc, ctx, path) => {
+    const before = ctx.sink.errors.length;
+    asInt(loc, ctx, path);
+    if (ctx.sink.errors.length > before || typeof loc.json !== 'number') return;
+    const n = loc.json;
+    if (n <= 0 || n >= MIN_MEMORY_BYTES) return;
+    // The usual mistake is a size in MiB (or GiB for tiny numbers) where Docker wants bytes.
+    const example = n >= 6 ? `${n * MIB} for ${n} MiB` : `${n * 1024 * MIB} for ${n} GiB`;
+    ctx.sink.error(SPEC_ERROR_CODES.OUT_OF_RANGE, loc.node.start, {
+      message: `${path} is ${n} bytes: Docker rejects memory sizes under 6 MiB (${MIN_MEMORY_BYTES} bytes); the value is in bytes, e.g. ${example}`,
+      found: found(ctx, loc),
+      expected: `0 (no limit) or at least ${MIN_MEMORY_BYTES} bytes, e.g. ${example}`,
+      path,
+    });
+  };
+}
+
 const privileged: Check = (loc, ctx, path) => {
   bool(loc, ctx, path);
   if (loc.json === true) ctx.facts.privileged = loc.node;
 };
 
-const hostConfig = struct({
+const hostConfigFields: Record<string, Check> = {
   Binds: binds,
   ContainerIDFile: str,
   LogConfig: struct({ Type: str, Config: strMap }),
@@ -479,9 +546,9 @@ const hostConfig = struct({
   Runtime: str,
   Isolation: str,
   CpuShares: anyInt,
-  Memory: int(0, ' (bytes)'),
-  MemoryReservation: int(0, ' (bytes)'),
-  MemorySwap: anyInt,
+  Memory: memory(0),
+  MemoryReservation: memory(0),
+  MemorySwap: memory(), // -1: unlimited swap
   MemorySwappiness: anyInt,
   NanoCpus: int(0, ' (1 CPU is 1000000000)'),
   CgroupParent: str,
@@ -517,9 +584,19 @@ const hostConfig = struct({
   IOMaximumBandwidth: pass,
   ConsoleSize: pass,
   Annotations: pass,
+};
+
+const topLevelOf = (path: string): string => (path === '' ? 'the body' : path);
+
+const hostConfig = struct(hostConfigFields, undefined, {
+  fields: () => containerFields,
+  what: 'a top-level field of the container body',
+  here: (path) => `inside ${path}`,
+  rightPlace: (key, path) =>
+    `:${key} at the top level of ${topLevelOf(path.replace(/ ?:HostConfig$/, ''))}`,
 });
 
-const containerBody = struct({
+const containerFields: Record<string, Check> = {
   Name: containerName,
   Hostname: str,
   Domainname: str,
@@ -559,6 +636,13 @@ const containerBody = struct({
   Shell: strArray,
   HostConfig: hostConfig,
   NetworkingConfig: anyMap,
+};
+
+const containerBody = struct(containerFields, undefined, {
+  fields: () => hostConfigFields,
+  what: 'a HostConfig field',
+  here: (path) => `at the top level of ${topLevelOf(path)}`,
+  rightPlace: (key) => `:HostConfig :${key}`,
 });
 
 /**
@@ -566,7 +650,12 @@ const containerBody = struct({
  * (`:spec` for a service, empty for `self.edn`). Requires `Image`.
  */
 export function checkContainerBody(body: Located, sink: DiagnosticSink, path: string): DockerFacts {
-  const facts: DockerFacts = { fixedHostPorts: [], hasHealthcheck: false, dockerSocket: [] };
+  const facts: DockerFacts = {
+    fixedHostPorts: [],
+    hasHealthcheck: false,
+    dockerSocket: [],
+    env: [],
+  };
   const ctx: Ctx = { sink, facts };
   containerBody(body, ctx, path);
   if (body.fields !== undefined) {
@@ -580,10 +669,32 @@ export function checkContainerBody(body: Located, sink: DiagnosticSink, path: st
         path,
       });
     }
+    const health = body.fields.get('Healthcheck');
+    if (facts.hasHealthcheck && health !== undefined) {
+      facts.healthcheck = healthcheckTimings(health);
+    }
     const name = body.fields.get('Name');
     if (name !== undefined && typeof name.value.json === 'string') {
       facts.name = { value: name.value.json, keyNode: name.keyNode };
     }
   }
   return facts;
+}
+
+/** The durations of a `Healthcheck` map that are valid and set (0 means "inherit": left out). */
+function healthcheckTimings(health: LocatedField): HealthcheckTimings {
+  const timings: HealthcheckTimings = { keyNode: health.keyNode };
+  const read = (key: string): { ns: number; node: EdnNode } | undefined => {
+    const v = health.value.fields?.get(key)?.value;
+    return v !== undefined && typeof v.json === 'number' && Number.isInteger(v.json) && v.json > 0
+      ? { ns: v.json, node: v.node }
+      : undefined;
+  };
+  const interval = read('Interval');
+  const startPeriod = read('StartPeriod');
+  const startInterval = read('StartInterval');
+  if (interval !== undefined) timings.interval = interval;
+  if (startPeriod !== undefined) timings.startPeriod = startPeriod;
+  if (startInterval !== undefined) timings.startInterval = startInterval;
+  return timings;
 }

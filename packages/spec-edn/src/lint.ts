@@ -189,6 +189,7 @@ function lintSpecUnsafe(text: string, options: LintOptions): LintResult<ServiceS
   if (body !== undefined) {
     facts = checkContainerBody(body, sink, ':spec');
     strategyWarnings(facts, deploy, values.deploy, sink);
+    if (healthTimeoutSeconds !== undefined) healthcheckWarnings(facts, healthTimeoutSeconds, sink);
     commonWarnings(facts, sink, false);
   }
 
@@ -363,6 +364,49 @@ function strategyWarnings(
   }
 }
 
+const NS_PER_S = 1_000_000_000;
+/** Docker's defaults when a health check leaves them at 0 (and the image sets none). */
+const DEFAULT_INTERVAL_NS = 30 * NS_PER_S;
+const DEFAULT_START_INTERVAL_NS = 5 * NS_PER_S;
+
+const seconds = (ns: number): string => `${ns / NS_PER_S} s`;
+
+/**
+ * Warns when the spec's own health check cannot run once before `:health-timeout`. Docker runs
+ * the first check one `Interval` after the start; during a `StartPeriod`, Docker 25+ checks every
+ * `StartInterval` instead (a success there counts at once), older engines still every `Interval`.
+ * Only a first check later than both is certain to miss the timeout on every engine.
+ */
+function healthcheckWarnings(
+  facts: DockerFacts,
+  healthTimeoutSeconds: number,
+  sink: DiagnosticSink,
+): void {
+  const t = facts.healthcheck;
+  if (t === undefined) return;
+  const interval = t.interval?.ns ?? DEFAULT_INTERVAL_NS;
+  const startInterval = t.startInterval?.ns ?? DEFAULT_START_INTERVAL_NS;
+  const first = t.startPeriod !== undefined ? Math.min(interval, startInterval) : interval;
+  const timeoutNs = healthTimeoutSeconds * NS_PER_S;
+  if (first < timeoutNs) return;
+  const intervalText =
+    t.interval !== undefined
+      ? `:Interval is ${t.interval.ns} ns (${seconds(interval)})`
+      : `no :Interval: Docker checks every ${seconds(interval)} by default (unless the image's HEALTHCHECK sets an interval)`;
+  const startText =
+    t.startPeriod !== undefined
+      ? `; during the :StartPeriod of ${seconds(t.startPeriod.ns)} Docker 25+ checks every :StartInterval, here ${seconds(startInterval)}`
+      : '';
+  const suggested = Math.max(1, Math.floor(healthTimeoutSeconds / 5));
+  const at = t.interval?.node ?? t.keyNode;
+  sink.warn(SPEC_WARNING_CODES.HEALTHCHECK_TOO_SLOW, at.start, {
+    message: `the first health check runs ${seconds(first)} after the container starts (${intervalText}${startText}), but :health-timeout is ${healthTimeoutSeconds} s: the container can never be healthy in time, so every deploy fails`,
+    found: t.interval !== undefined ? sink.source(t.interval.node) : sink.source(t.keyNode),
+    expected: `an :Interval under ${timeoutNs} ns (the ${healthTimeoutSeconds} s :health-timeout), e.g. ${suggested * NS_PER_S} (${suggested} s), or a longer :health-timeout`,
+    path: t.interval !== undefined ? ':spec :Healthcheck :Interval' : ':spec :Healthcheck',
+  });
+}
+
 function commonWarnings(facts: DockerFacts, sink: DiagnosticSink, self: boolean): void {
   if (facts.image !== undefined) {
     const ref = parseImageRef(facts.image.value);
@@ -386,6 +430,18 @@ function commonWarnings(facts: DockerFacts, sink: DiagnosticSink, self: boolean)
       expected: 'specific :CapAdd capabilities and :Devices instead of Privileged',
       path: `${self ? '' : ':spec '}:HostConfig :Privileged`,
     });
+  }
+  if (self) {
+    for (const { name, node } of facts.env) {
+      if (name !== 'CONDO_SELF') continue;
+      sink.warn(SPEC_WARNING_CODES.RESERVED_ENV, node.start, {
+        message:
+          'CONDO_SELF is set by condod itself: it adds CONDO_SELF=<hash of self.edn> to the Env of the condod it starts, overwriting this value',
+        found: sink.source(node),
+        expected: 'no CONDO_SELF in :Env (condod sets it)',
+        path: ':Env',
+      });
+    }
   }
   // condod itself (self.edn) needs the Docker socket: no warning there.
   if (!self) {

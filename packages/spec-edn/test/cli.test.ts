@@ -30,6 +30,8 @@ async function run(
   return { code, stdout, stderr };
 }
 
+const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 const GOOD = '{:spec {:Image "nginx:1.25.3"}}\n';
 const WARNS = '{:spec {:Image "nginx"}}\n';
 const BAD = '{:spec {:Image "nginx:1.25.3"}\n :deploy (:After 5)}\n';
@@ -87,6 +89,68 @@ describe('condo-lint', () => {
     expect(out.files[0]?.errors.map((e) => e.code)).toEqual(['ERR_CONDO_SPEC_BAD_DEPLOY']);
     expect(out.errorCount).toBe(1);
     expect(out.warningCount).toBe(0);
+  });
+
+  it('flags a file name found in two directories, the first directory winning', async () => {
+    const d1 = await specDir({ 'web.edn': GOOD, 'api.edn': GOOD });
+    const d2 = await specDir({ 'web.edn': GOOD, 'db.edn': GOOD });
+    const first = join(d1.path, 'web.edn');
+    const second = join(d2.path, 'web.edn');
+    const r = await run([d1.path, d2.path]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe(
+      `${second}:1:1: error ERR_CONDO_SPEC_DUPLICATE_SERVICE service "web" is already defined by ${first}: a daemon watching both directories runs ${first} and ignores this file\n`,
+    );
+    expect(r.stderr).toBe('4 files checked: 1 error, 0 warnings\n');
+    // In the other order, the other file is the duplicate.
+    const reversed = await run([d2.path, d1.path]);
+    expect(reversed.stdout).toMatch(new RegExp(`^${escape(first)}:1:1: error `));
+  });
+
+  it('flags the duplicate even when the first file is invalid, and self.edn too', async () => {
+    const self = '{:Image "condo/condod:1.0.0"}\n';
+    const d1 = await specDir({ 'web.edn': BAD, 'self.edn': self });
+    const d2 = await specDir({ 'web.edn': GOOD, 'self.edn': self });
+    const r = await run(['--format', 'json', d1.path, d2.path]);
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout) as {
+      files: { file: string; ok: boolean; errors: { code: string; line: number }[] }[];
+    };
+    expect(out.files.map((f) => [f.file, f.ok, f.errors.map((e) => e.code)])).toEqual([
+      [join(d1.path, 'self.edn'), true, []],
+      [join(d1.path, 'web.edn'), false, ['ERR_CONDO_SPEC_BAD_DEPLOY']],
+      [join(d2.path, 'self.edn'), false, ['ERR_CONDO_SPEC_DUPLICATE_SERVICE']],
+      [join(d2.path, 'web.edn'), false, ['ERR_CONDO_SPEC_DUPLICATE_SERVICE']],
+    ]);
+  });
+
+  it('only warns when a file argument repeats a service name', async () => {
+    const d1 = await specDir({ 'web.edn': GOOD });
+    const d2 = await specDir({ 'web.edn': GOOD });
+    const first = join(d1.path, 'web.edn');
+    const second = join(d2.path, 'web.edn');
+    for (const argv of [
+      [first, second],
+      [d1.path, second],
+      [first, d2.path],
+    ]) {
+      const r = await run(argv);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe(
+        `${second}:1:1: warning WARN_CONDO_SPEC_DUPLICATE_SERVICE service "web" is already defined by ${first}: a daemon runs one file per service name, the first of its prefixes that holds one\n`,
+      );
+      expect((await run(['--strict', ...argv])).code).toBe(1);
+    }
+    const stdin = await run([first, '--stdin-filename', 'other/web.edn', '-'], GOOD);
+    expect(stdin.stdout).toMatch(
+      /^other\/web\.edn:1:1: warning WARN_CONDO_SPEC_DUPLICATE_SERVICE /,
+    );
+  });
+
+  it('does not count one file given twice as a duplicate', async () => {
+    const d1 = await specDir({ 'web.edn': GOOD });
+    const r = await run([d1.path, join(d1.path, 'web.edn'), `${d1.path}/`]);
+    expect(r).toMatchObject({ code: 0, stdout: '' });
   });
 
   it('reads standard input for -, named by --stdin-filename', async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
 import {
   DEFAULT_MAX_DEPTH,
   SPEC_ERROR_CODES,
@@ -107,7 +108,7 @@ describe('lintSpec', () => {
 
   it('warns about a single fixed host port with [:After n], not about a range or a free port', () => {
     const r = lintSpec(
-      `{:spec {:Image "a:1" :Healthcheck {:Test ["CMD" "true"]}
+      `{:spec {:Image "a:1" :Healthcheck {:Test ["CMD" "true"] :Interval 1000000000}
                :HostConfig {:PortBindings {"80/tcp" [{:HostPort "8000-8010"} {:HostPort ""}]
                                            "81/tcp" [{:HostPort "8081"}]}}}
         :deploy [:After 1]}`,
@@ -176,11 +177,11 @@ describe('lintSpec', () => {
 });
 
 describe('specHash', () => {
-  const a = `{:spec {:Image "a:1" :Env ["A=1"] :HostConfig {:Memory 1024 :CapDrop ["ALL"]}}
+  const a = `{:spec {:Image "a:1" :Env ["A=1"] :HostConfig {:Memory 1073741824 :CapDrop ["ALL"]}}
  :deploy [:After 5]}`;
   const b = `; the same spec, rewritten
 {:deploy [:After 5],
- :spec {:HostConfig {:CapDrop ["ALL"], #_ :Privileged :Memory 1024}
+ :spec {:HostConfig {:CapDrop ["ALL"], #_ :Privileged :Memory 1073741824}
         :Env ["A=1"]
         :Image "a:1"}}`;
 
@@ -291,5 +292,263 @@ describe('ednToJson', () => {
       [2],
       ['my/tag', { a: 1 }],
     ]);
+  });
+});
+
+describe('misplaced Docker fields', () => {
+  const hostConfigFields = [
+    'Binds',
+    'PortBindings',
+    'NetworkMode',
+    'RestartPolicy',
+    'Privileged',
+    'Memory',
+    'CpuShares',
+    'Mounts',
+    'ExtraHosts',
+    'LogConfig',
+    'CapAdd',
+    'Devices',
+  ];
+  it.each(hostConfigFields)('warns about :%s at the top level of :spec', (field) => {
+    const r = lintSpec(`{:spec {:Image "a:1" :${field} nil}}`);
+    expect(r.errors).toEqual([]);
+    expect(r.warnings.map((w) => [w.code, w.line, w.column, w.expected, w.path])).toEqual([
+      [SPEC_WARNING_CODES.DOCKER_KEY_MISPLACED, 1, 22, `:HostConfig :${field}`, `:spec :${field}`],
+    ]);
+    expect(r.warnings[0]?.message).toBe(
+      `:${field} is a HostConfig field: Docker ignores it at the top level of :spec, so it has no effect (did you mean :HostConfig :${field}?)`,
+    );
+  });
+
+  const topLevelFields = ['Image', 'Env', 'Cmd', 'Healthcheck', 'Labels', 'ExposedPorts'];
+  it.each(topLevelFields)('warns about :%s inside :HostConfig', (field) => {
+    const r = lintSpec(`{:spec {:Image "a:1" :HostConfig {:${field} nil}}}`);
+    expect(r.warnings.map((w) => [w.code, w.column, w.expected, w.path])).toEqual([
+      [
+        SPEC_WARNING_CODES.DOCKER_KEY_MISPLACED,
+        35,
+        `:${field} at the top level of :spec`,
+        `:spec :HostConfig :${field}`,
+      ],
+    ]);
+    expect(r.warnings[0]?.message).toContain(
+      `Docker ignores it inside :spec :HostConfig, so it has no effect (did you mean :${field} at the top level of :spec?)`,
+    );
+  });
+
+  it('keeps the field in the body (Docker has the final word) and warns once', () => {
+    const r = lintSpec('{:spec {:Image "a:1" :Binds ["/data:/data"] :binds ["/x:/x"]}}');
+    expect(r.spec?.container).toEqual({ Image: 'a:1', Binds: ['/data:/data'], binds: ['/x:/x'] });
+    // Case-insensitive: :binds gets the right spelling, not a typo or case warning.
+    expect(r.warnings.map((w) => [w.code, w.column, w.expected])).toEqual([
+      [SPEC_WARNING_CODES.DOCKER_KEY_MISPLACED, 22, ':HostConfig :Binds'],
+      [SPEC_WARNING_CODES.DOCKER_KEY_MISPLACED, 45, ':HostConfig :Binds'],
+    ]);
+  });
+
+  it('applies to self.edn, whose body is the top level', () => {
+    const r = lintSelfSpec('{:Image "condo/condod:1.0.0" :Binds [] :HostConfig {:Env []}}');
+    expect(r.warnings.map((w) => [w.code, w.expected])).toEqual([
+      [SPEC_WARNING_CODES.DOCKER_KEY_MISPLACED, ':HostConfig :Binds'],
+      [SPEC_WARNING_CODES.DOCKER_KEY_MISPLACED, ':Env at the top level of the body'],
+    ]);
+    expect(r.warnings[0]?.message).toContain('Docker ignores it at the top level of the body');
+  });
+
+  it('leaves fields of nested maps alone', () => {
+    const r = lintSpec(
+      '{:spec {:Image "a:1" :HostConfig {:RestartPolicy {:Name "always"} :Ulimits [{:Name "nofile" :Soft 1 :Hard 2}]}}}',
+    );
+    expect(r.warnings).toEqual([]);
+  });
+});
+
+describe('health checks that cannot pass in time', () => {
+  const S = 1_000_000_000;
+  const spec = (health: string, top = '') => `{:spec {:Image "a:1" :Healthcheck ${health}}${top}}`;
+  const slow = (text: string) =>
+    lintSpec(text)
+      .warnings.filter((w) => w.code === SPEC_WARNING_CODES.HEALTHCHECK_TOO_SLOW)
+      .map((w) => [w.line, w.column, w.path]);
+
+  it('warns when a Test without Interval waits for the 30 s default', () => {
+    const text = spec('{:Test ["CMD" "true"]}');
+    expect(slow(text)).toEqual([[1, 22, ':spec :Healthcheck']]);
+    expect(lintSpec(text).warnings[0]?.message).toBe(
+      "the first health check runs 30 s after the container starts (no :Interval: Docker checks every 30 s by default (unless the image's HEALTHCHECK sets an interval)), but :health-timeout is 10 s: the container can never be healthy in time, so every deploy fails",
+    );
+    expect(slow(spec('{:Test ["CMD" "true"] :Interval 0}'))).toEqual([
+      [1, 22, ':spec :Healthcheck'],
+    ]);
+    // A :health-timeout longer than the default interval lets it pass.
+    expect(slow(spec('{:Test ["CMD" "true"]}', ' :health-timeout 31'))).toEqual([]);
+  });
+
+  it('warns at the Interval when it is not shorter than :health-timeout', () => {
+    const text = spec(`{:Test ["CMD" "true"] :Interval ${60 * S}}`, ' :health-timeout 30');
+    expect(slow(text)).toEqual([[1, 67, ':spec :Healthcheck :Interval']]);
+    const w = lintSpec(text).warnings[0];
+    expect(w?.message).toBe(
+      'the first health check runs 60 s after the container starts (:Interval is 60000000000 ns (60 s)), but :health-timeout is 30 s: the container can never be healthy in time, so every deploy fails',
+    );
+    expect(w?.expected).toBe(
+      'an :Interval under 30000000000 ns (the 30 s :health-timeout), e.g. 6000000000 (6 s), or a longer :health-timeout',
+    );
+    expect(slow(spec(`{:Test ["CMD" "true"] :Interval ${10 * S}}`))).toHaveLength(1);
+    expect(slow(spec(`{:Test ["CMD" "true"] :Interval ${9 * S}}`))).toEqual([]);
+    expect(slow(spec(`{:Test ["CMD-SHELL" "true"] :Interval ${2 * S}}`))).toEqual([]);
+  });
+
+  it('counts the StartInterval Docker 25+ checks at during a StartPeriod', () => {
+    // During the start period the first check comes after StartInterval (default 5 s).
+    const period = `:StartPeriod ${120 * S}`;
+    expect(slow(spec(`{:Test ["CMD" "true"] :Interval ${60 * S} ${period}}`))).toEqual([]);
+    const text = spec(
+      `{:Test ["CMD" "true"] :Interval ${60 * S} ${period} :StartInterval ${20 * S}}`,
+    );
+    expect(slow(text)).toHaveLength(1);
+    expect(lintSpec(text).warnings[0]?.message).toContain(
+      '(:Interval is 60000000000 ns (60 s); during the :StartPeriod of 120 s Docker 25+ checks every :StartInterval, here 20 s)',
+    );
+    // A short Interval is used by engines without StartInterval: no certain failure.
+    expect(
+      slow(spec(`{:Test ["CMD" "true"] :Interval ${S} ${period} :StartInterval ${20 * S}}`)),
+    ).toEqual([]);
+  });
+
+  it('says nothing when the spec defines no test of its own', () => {
+    expect(slow('{:spec {:Image "a:1"}}')).toEqual([]);
+    expect(slow(spec('{:Test ["NONE"]}'))).toEqual([]);
+    // [] inherits the image's HEALTHCHECK, which the linter cannot see.
+    expect(slow(spec(`{:Test [] :Interval ${60 * S}}`))).toEqual([]);
+    expect(slow(spec(`{:Interval ${60 * S}}`))).toEqual([]);
+  });
+});
+
+describe('memory limits', () => {
+  const hostConfig = (fields: string) => `{:spec {:Image "a:1" :HostConfig {${fields}}}}`;
+
+  it('rejects a limit under 6 MiB, suggesting the size in bytes', () => {
+    const r = lintSpec(hostConfig(':Memory 512'));
+    expect(r.errors.map((e) => [e.code, e.line, e.column, e.path])).toEqual([
+      [SPEC_ERROR_CODES.OUT_OF_RANGE, 1, 43, ':spec :HostConfig :Memory'],
+    ]);
+    expect(r.errors[0]?.message).toBe(
+      ':spec :HostConfig :Memory is 512 bytes: Docker rejects memory sizes under 6 MiB (6291456 bytes); the value is in bytes, e.g. 536870912 for 512 MiB',
+    );
+    expect(lintSpec(hostConfig(':Memory 2')).errors[0]?.message).toContain(
+      'e.g. 2147483648 for 2 GiB',
+    );
+  });
+
+  it('checks MemoryReservation and MemorySwap too', () => {
+    const r = lintSpec(hostConfig(':MemoryReservation 256 :MemorySwap 6291455'));
+    expect(r.errors.map((e) => [e.code, e.path])).toEqual([
+      [SPEC_ERROR_CODES.OUT_OF_RANGE, ':spec :HostConfig :MemoryReservation'],
+      [SPEC_ERROR_CODES.OUT_OF_RANGE, ':spec :HostConfig :MemorySwap'],
+    ]);
+  });
+
+  it('accepts 0 (no limit), -1 swap (unlimited) and 6 MiB or more', () => {
+    for (const ok of [
+      ':Memory 0',
+      ':Memory 6291456',
+      ':Memory 536870912 :MemorySwap -1',
+      ':MemoryReservation 0',
+    ]) {
+      expect(lintSpec(hostConfig(ok)).errors).toEqual([]);
+    }
+  });
+});
+
+describe('sets', () => {
+  const permutation = <T>(items: T[], seed: number): T[] => {
+    const out = [...items];
+    let s = seed >>> 0;
+    for (let i = out.length - 1; i > 0; i--) {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      const j = s % (i + 1);
+      [out[i], out[j]] = [out[j] as T, out[i] as T];
+    }
+    return out;
+  };
+  // Distinct EDN elements of several kinds (a set cannot hold one twice).
+  const elementsArb = fc.uniqueArray(
+    fc.oneof(
+      fc.stringMatching(/^[a-z0-9 _-]{0,6}$/).map((s) => `"${s}"`),
+      fc.integer().map(String),
+      fc.constantFrom(':a', ':b', 'nil', 'true', '[1 2]', '{:x 1 :y 2}', '#{1 2}'),
+    ),
+    { minLength: 0, maxLength: 8 },
+  );
+
+  it('hash the same in any order (a property)', () => {
+    fc.assert(
+      fc.property(elementsArb, fc.integer(), (elements, seed) => {
+        const text = (items: string[]) => `{:spec {:Image "a:1" :Custom #{${items.join(' ')}}}}`;
+        const one = lintSpec(text(elements));
+        const other = lintSpec(text(permutation(elements, seed)));
+        expect(one.errors).toEqual([]);
+        expect(other.spec?.hash).toBe(one.spec?.hash);
+        expect(other.spec?.container).toEqual(one.spec?.container);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('reach Docker sorted by canonical JSON, while vectors and lists keep their order', () => {
+    expect(ednToJson('#{"b" "a" 2 10 {:y 1 :x 2} [2 1]}')).toEqual([
+      'a',
+      'b',
+      10,
+      2,
+      [2, 1],
+      { y: 1, x: 2 },
+    ]);
+    expect(ednToJson('["b" "a"]')).toEqual(['b', 'a']);
+    expect(ednToJson('("b" "a")')).toEqual(['b', 'a']);
+    const set = lintSpec(
+      '{:spec {:Image "a:1" :HostConfig {:CapAdd #{"SYS_TIME" "NET_ADMIN"}}}}',
+    ).spec;
+    expect(set).toBeDefined();
+    if (set === undefined) return;
+    expect(set.container.HostConfig).toEqual({ CapAdd: ['NET_ADMIN', 'SYS_TIME'] });
+    // The hash covers exactly the body Docker receives.
+    expect(specHash(set)).toBe(set.hash);
+    const vector = (items: string) => lintSpec(`{:spec {:Image "a:1" :Cmd [${items}]}}`).spec?.hash;
+    expect(vector('"b" "a"')).not.toBe(vector('"a" "b"'));
+  });
+
+  it('are equal whatever their order as map keys and set elements', () => {
+    expect(ednToJson('{#{2 1} "x"}')).toEqual({ '#{1 2}': 'x' });
+    expect(codesOf(lintSpec('{:spec {:Image "a:1" :X #{#{1 2} #{2 1}}}}'))).toEqual([
+      SPEC_ERROR_CODES.DUPLICATE_SET_ELEMENT,
+    ]);
+    expect(codesOf(lintSpec('{:spec {:Image "a:1" :X {#{1 2} 1 #{2 1} 2}}}'))).toEqual([
+      SPEC_ERROR_CODES.DUPLICATE_KEY,
+    ]);
+  });
+});
+
+describe('CONDO_SELF in self.edn', () => {
+  it('warns that condod overwrites it', () => {
+    const r = lintSelfSpec('{:Image "condo/condod:1.0.0"\n :Env ["A=1" "CONDO_SELF=abc"]}', {
+      fileName: 'self.edn',
+    });
+    expect(r.errors).toEqual([]);
+    expect(r.warnings.map((w) => [w.code, w.line, w.column, w.path])).toEqual([
+      [SPEC_WARNING_CODES.RESERVED_ENV, 2, 14, ':Env'],
+    ]);
+    expect(r.warnings[0]?.message).toContain('CONDO_SELF is set by condod itself');
+    expect(r.spec?.container.Env).toEqual(['A=1', 'CONDO_SELF=abc']);
+  });
+
+  it('leaves other names and service specs alone', () => {
+    expect(
+      lintSelfSpec('{:Image "condo/condod:1.0.0" :Env ["CONDO_SELFISH=1" "condo_self=1"]}')
+        .warnings,
+    ).toEqual([]);
+    expect(lintSpec('{:spec {:Image "a:1" :Env ["CONDO_SELF=abc"]}}').warnings).toEqual([]);
   });
 });

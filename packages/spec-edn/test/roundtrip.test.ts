@@ -24,7 +24,8 @@ const containerArb = fc
       Labels: fc.dictionary(fc.string({ minLength: 1 }), fc.string({ unit: 'grapheme' })),
       HostConfig: fc.record(
         {
-          Memory: fc.nat(),
+          // Docker rejects limits under 6 MiB (0 is no limit).
+          Memory: fc.oneof(fc.constant(0), fc.integer({ min: 6 * 1024 * 1024, max: 2 ** 40 })),
           Privileged: fc.boolean(),
           Binds: fc.array(fc.constantFrom('/a:/b', '/c:/d:ro')),
         },
