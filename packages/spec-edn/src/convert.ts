@@ -1,8 +1,9 @@
 /**
  * EDN -> JSON conversion, as upstream condo sends a spec to Docker (upstream-condo.md 2.3):
  * keyword keys and values become strings (`:ns/foo` -> "ns/foo"), vectors, lists and sets become
- * arrays (a set's elements sorted by their canonical JSON, since a set has no order), chars, big integers (`1N`) and decimals (`1.0M`) become strings, a tagged literal
- * `#tag v` becomes `["tag", v]`, and any other map key becomes its EDN text. Map key order is kept.
+ * arrays (a set's elements sorted by their canonical JSON: a set has no order), chars, big
+ * integers (`1N`) and decimals (`1.0M`) become strings, a tagged literal `#tag v` becomes
+ * `["tag", v]`, and any other map key becomes its EDN text. Map key order is kept.
  *
  * The result keeps, for every JSON value, the EDN node it came from, so validation can point at
  * the exact line and column.

@@ -478,18 +478,17 @@ const labels: Check = (loc, ctx, path) => {
 };
 
 /** Docker's smallest memory limit (daemon: linuxMinMemory, "Minimum memory limit allowed is 6MB"). */
-export const MIN_MEMORY_BYTES = 6 * 1024 * 1024;
+const MIN_MEMORY_BYTES = 6 * 1024 * 1024;
 const MIB = 1024 * 1024;
 
 /** A memory size in bytes: 0 (unset) or at least 6 MiB (`min` undefined: negatives pass on). */
 function memory(min?: number): Check {
   const asInt = int(min, ' (bytes)');
   return (loc, ctx, path) => {
-    const before = ctx.sink.errors.length;
     asInt(loc, ctx, path);
-    if (ctx.sink.errors.length > before || typeof loc.json !== 'number') return;
     const n = loc.json;
-    if (n <= 0 || n >= MIN_MEMORY_BYTES) return;
+    // Not an integer, or negative: reported by `asInt` (or -1 for swap: unlimited).
+    if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0 || n >= MIN_MEMORY_BYTES) return;
     // The usual mistake is a size in MiB (or GiB for tiny numbers) where Docker wants bytes.
     const example = n >= 6 ? `${n * MIB} for ${n} MiB` : `${n * 1024 * MIB} for ${n} GiB`;
     ctx.sink.error(SPEC_ERROR_CODES.OUT_OF_RANGE, loc.node.start, {

@@ -392,7 +392,7 @@ function healthcheckWarnings(
   const intervalText =
     t.interval !== undefined
       ? `:Interval is ${t.interval.ns} ns (${seconds(interval)})`
-      : `no :Interval: Docker checks every ${seconds(interval)} by default (unless the image's HEALTHCHECK sets an interval)`;
+      : `no :Interval, so Docker's default of ${seconds(interval)} unless the image's HEALTHCHECK sets one`;
   const startText =
     t.startPeriod !== undefined
       ? `; during the :StartPeriod of ${seconds(t.startPeriod.ns)} Docker 25+ checks every :StartInterval, here ${seconds(startInterval)}`
@@ -402,7 +402,7 @@ function healthcheckWarnings(
   sink.warn(SPEC_WARNING_CODES.HEALTHCHECK_TOO_SLOW, at.start, {
     message: `the first health check runs ${seconds(first)} after the container starts (${intervalText}${startText}), but :health-timeout is ${healthTimeoutSeconds} s: the container can never be healthy in time, so every deploy fails`,
     found: t.interval !== undefined ? sink.source(t.interval.node) : sink.source(t.keyNode),
-    expected: `an :Interval under ${timeoutNs} ns (the ${healthTimeoutSeconds} s :health-timeout), e.g. ${suggested * NS_PER_S} (${suggested} s), or a longer :health-timeout`,
+    expected: `an :Interval${t.startPeriod !== undefined ? ' or :StartInterval' : ''} under ${timeoutNs} ns (the ${healthTimeoutSeconds} s :health-timeout), e.g. ${suggested * NS_PER_S} (${suggested} s), or a longer :health-timeout`,
     path: t.interval !== undefined ? ':spec :Healthcheck :Interval' : ':spec :Healthcheck',
   });
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import {
   DEFAULT_MAX_DEPTH,
@@ -376,7 +377,7 @@ describe('health checks that cannot pass in time', () => {
     const text = spec('{:Test ["CMD" "true"]}');
     expect(slow(text)).toEqual([[1, 22, ':spec :Healthcheck']]);
     expect(lintSpec(text).warnings[0]?.message).toBe(
-      "the first health check runs 30 s after the container starts (no :Interval: Docker checks every 30 s by default (unless the image's HEALTHCHECK sets an interval)), but :health-timeout is 10 s: the container can never be healthy in time, so every deploy fails",
+      "the first health check runs 30 s after the container starts (no :Interval, so Docker's default of 30 s unless the image's HEALTHCHECK sets one), but :health-timeout is 10 s: the container can never be healthy in time, so every deploy fails",
     );
     expect(slow(spec('{:Test ["CMD" "true"] :Interval 0}'))).toEqual([
       [1, 22, ':spec :Healthcheck'],
@@ -550,5 +551,14 @@ describe('CONDO_SELF in self.edn', () => {
         .warnings,
     ).toEqual([]);
     expect(lintSpec('{:spec {:Image "a:1" :Env ["CONDO_SELF=abc"]}}').warnings).toEqual([]);
+  });
+});
+
+describe('README', () => {
+  it('documents every diagnostic code in its code table', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const documented = new Set([...readme.matchAll(/^\| `([A-Z_]+)` /gm)].map((m) => m[1]));
+    const codes = [...Object.values(SPEC_ERROR_CODES), ...Object.values(SPEC_WARNING_CODES)];
+    expect(codes.filter((c) => !documented.has(c))).toEqual([]);
   });
 });
