@@ -4,6 +4,7 @@ import { statSync } from 'node:fs';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { startDaemon } from './daemon.js';
+import { startApiServer } from './server.js';
 import { createLogger } from './logger.js';
 import { version } from './version.js';
 
@@ -139,7 +140,6 @@ async function main(argv: string[]): Promise<number> {
     ...(args['log-format'] ? { format: args['log-format'] } : {}),
     level: args['log-level'],
   });
-  if (args.server !== undefined) log.warn('--server: the HTTP API is not wired into condod yet');
 
   let daemon;
   try {
@@ -158,6 +158,26 @@ async function main(argv: string[]): Promise<number> {
     return EXIT_RUNTIME;
   }
 
+  let server: Awaited<ReturnType<typeof startApiServer>> | undefined;
+  if (args.server !== undefined) {
+    try {
+      server = await startApiServer(daemon, {
+        port: args.server,
+        host: args.listen,
+        hostName: args.host,
+        ...(args['api-token'] !== undefined ? { apiToken: args['api-token'] } : {}),
+        logger: log,
+      });
+    } catch (err) {
+      log.fatal(
+        { err },
+        `cannot serve the HTTP API on ${args.listen}:${args.server}: ${String(err)}`,
+      );
+      await daemon.close();
+      return EXIT_RUNTIME;
+    }
+  }
+
   const stopOnExit = args['stop-on-exit'];
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -168,13 +188,15 @@ async function main(argv: string[]): Promise<number> {
         { signal },
         `${signal}: shutting down${stopOnExit ? '' : ' (containers keep running)'}`,
       );
-      daemon.close({ stopContainers: stopOnExit }).then(
-        () => resolve(0),
-        (err: unknown) => {
-          log.error({ err }, 'shutdown failed');
-          resolve(EXIT_RUNTIME);
-        },
-      );
+      Promise.resolve(server?.close())
+        .then(() => daemon.close({ stopContainers: stopOnExit }))
+        .then(
+          () => resolve(0),
+          (err: unknown) => {
+            log.error({ err }, 'shutdown failed');
+            resolve(EXIT_RUNTIME);
+          },
+        );
     };
     process.on('SIGTERM', () => shutdown('SIGTERM'));
     process.on('SIGINT', () => shutdown('SIGINT'));

@@ -1,0 +1,62 @@
+import {
+  MemoryStateSource,
+  createApp,
+  listen,
+  type RunningServer,
+  type ServiceView,
+} from '@condo/http-api';
+import type { Daemon, ServiceStatus } from './daemon.js';
+import type { Logger } from './logger.js';
+
+export interface ApiServerOptions {
+  /** `--server PORT` (0 picks a free port). */
+  port: number;
+  /** `--listen ADDR`, 127.0.0.1 by default. */
+  host?: string;
+  /** `--api-token`. */
+  apiToken?: string;
+  /** `--host`: this host's name. */
+  hostName?: string;
+  logger: Logger;
+}
+
+function view(status: ServiceStatus): ServiceView {
+  return status;
+}
+
+/**
+ * Serves the HTTP API and UI over the daemon's live state: a state source kept current from the
+ * daemon's transition events (no polling), so `/v1/wait_for` and `/v1/events` answer as soon as
+ * a service changes.
+ */
+export async function startApiServer(
+  daemon: Daemon,
+  opts: ApiServerOptions,
+): Promise<RunningServer> {
+  const state = new MemoryStateSource(
+    [...daemon.services()].map(([name, status]) => [name, view(status)] as const),
+  );
+  const onTransition = (service: string, status: ServiceStatus) => state.set(service, view(status));
+  const onRemoved = (service: string) => state.remove(service);
+  daemon.events.on('transition', onTransition);
+  daemon.events.on('removed', onRemoved);
+
+  const app = createApp({
+    state,
+    ...(opts.apiToken !== undefined ? { apiToken: opts.apiToken } : {}),
+    ...(opts.hostName !== undefined ? { host: opts.hostName } : {}),
+    health: { check: () => ({ ok: true, checks: { reconciler: { ok: true } } }) },
+    onError: (err, req) =>
+      opts.logger.error({ err, path: req.path }, `HTTP ${req.method} ${req.path} failed`),
+  });
+  const server = await listen(app, { port: opts.port, host: opts.host ?? '127.0.0.1' });
+  opts.logger.info({ url: server.url }, `HTTP API and UI on ${server.url} (UI: ${server.url}/ui)`);
+  return {
+    ...server,
+    close: async () => {
+      daemon.events.off('transition', onTransition);
+      daemon.events.off('removed', onRemoved);
+      await server.close();
+    },
+  };
+}
