@@ -130,6 +130,8 @@ export interface DockerDriver {
   listManaged(instanceId: string): Promise<ManagedContainer[]>;
   /** Listens to the shared event subscription; returns the unsubscribe function. */
   subscribe(listener: DriverEventListener): () => void;
+  /** Resolves once the shared event subscription is connected (opening it if needed). */
+  eventsReady(): Promise<void>;
   /** Until healthy, unhealthy, exited or removed (see design.md 4 for the health rules). */
   watch(id: string, options?: WatchOptions): Promise<WatchOutcome>;
   /** Re-reads the Docker config file (SIGHUP); resolves with its warnings. Keeps the old one on error. */
@@ -705,6 +707,11 @@ class DockerodeDriver implements DockerDriver {
   subscribe(listener: DriverEventListener): () => void {
     if (this.#closed.signal.aborted) throw new DockerClosedError('subscribe');
     return this.#events.subscribe(listener);
+  }
+
+  eventsReady(): Promise<void> {
+    if (this.#closed.signal.aborted) return Promise.reject(new DockerClosedError('eventsReady'));
+    return this.#events.whenConnected();
   }
 
   watch(id: string, options: WatchOptions = {}): Promise<WatchOutcome> {

@@ -157,9 +157,13 @@ export class DockerEventStream {
     };
   }
 
-  /** Resolves once the stream is connected (at once when it is). */
+  /** Resolves once the stream is connected (at once when it is); starts it if needed. */
   whenConnected(): Promise<void> {
-    if (this.#connected) return Promise.resolve();
+    if (this.#connected || this.#closed) return Promise.resolve();
+    if (!this.#started) {
+      this.#started = true;
+      this.#loop = this.#run();
+    }
     return new Promise((resolve) => this.#connectWaiters.push(resolve));
   }
 

@@ -185,23 +185,46 @@ describe('container lifecycle', () => {
   });
 });
 
-/** Runs `watch`, and measures how long after the engine's own event the outcome arrived. */
-async function watchWithLatency(id: string, matches: (e: ContainerEvent) => boolean) {
+/**
+ * Creates a container, subscribes, starts watching, and only then starts it, so that every event
+ * of its life reaches the subscription. Measures how long after the engine's own event (the one
+ * `matches` picks) the watch settled.
+ */
+async function startAndWatch(
+  image: string,
+  extra: Record<string, unknown>,
+  matches: (e: ContainerEvent) => boolean,
+) {
+  const created = await driver.create({
+    service: 'svc',
+    instanceId: newInstanceId(),
+    specHash: 'h1',
+    spec: specFor(image, extra),
+    labels: run.labels,
+  });
   let engineTime: number | undefined;
+  let deliveredMs: number | undefined;
   const off = driver.subscribe((e) => {
-    if (
-      e.type !== 'events.connected' &&
-      e.type !== 'events.disconnected' &&
-      e.id === id &&
-      matches(e)
-    ) {
-      engineTime ??= e.time;
+    if ('id' in e && e.id === created.id && matches(e) && engineTime === undefined) {
+      engineTime = e.time;
+      deliveredMs = Date.now() - e.time;
     }
   });
   try {
-    const outcome = await driver.watch(id, { signal: AbortSignal.timeout(30_000) });
-    const resolvedAt = Date.now();
-    return { outcome, latencyMs: engineTime === undefined ? undefined : resolvedAt - engineTime };
+    await driver.eventsReady();
+    const watching = driver.watch(created.id, { signal: AbortSignal.timeout(30_000) });
+    await driver.start(created.id);
+    const outcome = await watching;
+    const settledAt = Date.now();
+    return {
+      id: created.id,
+      outcome,
+      latencyMs: engineTime === undefined ? undefined : settledAt - engineTime,
+      deliveredMs,
+    };
+  } catch (err) {
+    await driver.remove(created.id);
+    throw err;
   } finally {
     off();
   }
@@ -209,14 +232,17 @@ async function watchWithLatency(id: string, matches: (e: ContainerEvent) => bool
 
 describe('health and exit, followed through events', () => {
   it.concurrent('reports the healthy image healthy', async () => {
-    const c = await createStarted(env.images.healthy);
+    const c = await startAndWatch(
+      env.images.healthy,
+      {},
+      (e) => e.type === 'container.health' && e.status === 'healthy',
+    );
+    const { outcome, latencyMs } = c;
     try {
-      const { outcome, latencyMs } = await watchWithLatency(
-        c.id,
-        (e) => e.type === 'container.health' && e.status === 'healthy',
-      );
       expect(outcome).toEqual({ status: 'healthy', via: 'healthcheck' });
-      console.log(`healthy: outcome ${latencyMs} ms after the engine's health_status event`);
+      console.log(
+        `healthy: outcome ${latencyMs} ms after the engine's health_status event (delivered after ${c.deliveredMs} ms)`,
+      );
       expect(latencyMs).toBeDefined();
       expect(latencyMs!).toBeLessThan(1000);
     } finally {
@@ -225,14 +251,17 @@ describe('health and exit, followed through events', () => {
   });
 
   it.concurrent('reports the unhealthy image unhealthy', async () => {
-    const c = await createStarted(env.images.unhealthy);
+    const c = await startAndWatch(
+      env.images.unhealthy,
+      {},
+      (e) => e.type === 'container.health' && e.status === 'unhealthy',
+    );
+    const { outcome, latencyMs } = c;
     try {
-      const { outcome, latencyMs } = await watchWithLatency(
-        c.id,
-        (e) => e.type === 'container.health' && e.status === 'unhealthy',
-      );
       expect(outcome).toEqual({ status: 'unhealthy' });
-      console.log(`unhealthy: outcome ${latencyMs} ms after the engine's health_status event`);
+      console.log(
+        `unhealthy: outcome ${latencyMs} ms after the engine's health_status event (delivered after ${c.deliveredMs} ms)`,
+      );
       expect(latencyMs).toBeDefined();
       expect(latencyMs!).toBeLessThan(1000);
     } finally {
@@ -241,16 +270,17 @@ describe('health and exit, followed through events', () => {
   });
 
   it.concurrent('reports the exit code of a container that exits', async () => {
-    const c = await createStarted(env.images.busybox, {
-      Cmd: ['/bin/sh', '-c', 'sleep 0.3; exit 3'],
-    });
+    const c = await startAndWatch(
+      env.images.busybox,
+      { Cmd: ['/bin/sh', '-c', 'sleep 0.3; exit 3'] },
+      (e) => e.type === 'container.died',
+    );
+    const { outcome, latencyMs } = c;
     try {
-      const { outcome, latencyMs } = await watchWithLatency(
-        c.id,
-        (e) => e.type === 'container.died',
-      );
       expect(outcome).toEqual({ status: 'exited', exitCode: 3, oomKilled: false });
-      console.log(`exit: outcome ${latencyMs} ms after the engine's die event`);
+      console.log(
+        `exit: outcome ${latencyMs} ms after the engine's die event (event delivered after ${c.deliveredMs} ms)`,
+      );
       expect(latencyMs).toBeDefined();
       expect(latencyMs!).toBeLessThan(1000);
     } finally {
