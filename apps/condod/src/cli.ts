@@ -4,6 +4,7 @@ import { statSync } from 'node:fs';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { startDaemon } from './daemon.js';
+import { formatPlan, plan } from './plan.js';
 import { startApiServer } from './server.js';
 import { createLogger } from './logger.js';
 import { version } from './version.js';
@@ -36,7 +37,67 @@ function checkPrefixes(prefixes: readonly string[]): void {
   }
 }
 
+/** `condod plan PREFIX...`: what the daemon would do, without acting. */
+async function planMain(argv: string[]): Promise<number> {
+  const parser = yargs(argv)
+    .scriptName('condod plan')
+    .usage(
+      '$0 [options] PREFIX...\n\nPrints what condod would do for each spec file against the saved state and the running containers, without acting.',
+    )
+    .option('state', {
+      alias: 's',
+      type: 'string',
+      demandOption: true,
+      describe: 'SQLite state database (not created when missing)',
+    })
+    .option('docker', {
+      alias: 'd',
+      type: 'string',
+      describe: 'Docker endpoint (default: $DOCKER_HOST, else /var/run/docker.sock)',
+    })
+    .option('format', { choices: ['text', 'json'] as const, default: 'text' as const })
+    .demandCommand(1, 'Give at least one PREFIX (a directory of *.edn files)')
+    .strict()
+    .help()
+    .exitProcess(false)
+    .fail((msg, err) => {
+      throw new UsageError(msg || err?.message || 'bad usage');
+    });
+  let args;
+  try {
+    args = await parser.parseAsync();
+    if (args.help) return 0;
+    checkPrefixes(args._.map(String));
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`condod plan: ${err.message}\n`);
+      return EXIT_USAGE;
+    }
+    throw err;
+  }
+  try {
+    const entries = await plan({
+      prefixes: args._.map(String),
+      statePath: args.state,
+      ...(args.docker ? { docker: args.docker } : {}),
+    });
+    process.stdout.write(
+      args.format === 'json' ? `${JSON.stringify(entries, null, 2)}\n` : formatPlan(entries),
+    );
+    return 0;
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    const hint =
+      code === 'ERR_CONDO_STORE_IN_USE'
+        ? ' (a condod is running on this database: ask it, GET /v1/state)'
+        : '';
+    process.stderr.write(`condod plan: ${(err as Error).message ?? String(err)}${hint}\n`);
+    return EXIT_RUNTIME;
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'plan') return planMain(argv.slice(1));
   const parser = yargs(argv)
     .scriptName('condod')
     .usage(

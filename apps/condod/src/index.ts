@@ -4,6 +4,8 @@
  * exposes the pieces for embedding and tests.
  */
 export { startDaemon } from './daemon.js';
+export { formatPlan, plan } from './plan.js';
+export type { PlanAction, PlanEntry, PlanOptions } from './plan.js';
 export type { Daemon, DaemonEvents, DaemonOptions, ServiceStatus } from './daemon.js';
 export { SpecWatcher, isSpecFileName } from './spec-watcher.js';
 export type { SpecFile, SpecWatchEvent, SpecWatcherOptions } from './spec-watcher.js';

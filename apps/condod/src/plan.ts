@@ -1,0 +1,179 @@
+import { existsSync } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { connectDockerDriver, type ManagedContainer } from '@condo/docker-driver';
+import { formatDiagnostic, lintSpec, type ServiceSpec } from '@condo/spec-edn';
+import { describe, parseSnapshot, type Snapshot } from '@condo/state-machine';
+import { openSnapshotStore } from '@condo/store-sqlite';
+import { isSpecFileName } from './spec-watcher.js';
+
+export type PlanAction =
+  | 'create'
+  | 'replace start-first'
+  | 'replace stop-first'
+  | 'remove'
+  | 'adopt'
+  | 'nothing'
+  | 'invalid'
+  | 'conflict';
+
+export interface PlanEntry {
+  service: string;
+  action: PlanAction;
+  /** The spec file, when there is one. */
+  file: string | null;
+  /** Why, in a few words (container ids, hashes, the first error). */
+  detail: string;
+}
+
+export interface PlanOptions {
+  prefixes: readonly string[];
+  statePath: string;
+  docker?: string;
+}
+
+interface FileSpec {
+  file: string;
+  spec?: ServiceSpec;
+  error?: string;
+}
+
+/**
+ * What condod would do for each spec file against the saved state and the running containers,
+ * without acting: nothing is created, started, stopped, written or removed (a missing state
+ * database is not created). Reads the database, so it fails with the store's "in use" error
+ * while a condod owns it: ask that condod (`GET /v1/state`) instead.
+ */
+export async function plan(opts: PlanOptions): Promise<PlanEntry[]> {
+  const entries: PlanEntry[] = [];
+  const files = new Map<string, FileSpec>();
+  for (const prefix of opts.prefixes) {
+    for (const name of (await readdir(prefix)).filter(isSpecFileName).sort()) {
+      const file = path.resolve(prefix, name);
+      if (!(await stat(file)).isFile()) continue;
+      const service = name.slice(0, -'.edn'.length);
+      if (service === 'self') continue;
+      const owner = files.get(service);
+      if (owner) {
+        entries.push({
+          service,
+          action: 'conflict',
+          file,
+          detail: `already defined by ${owner.file}; ignored`,
+        });
+        continue;
+      }
+      const result = lintSpec(await readFile(file, 'utf8'), { fileName: file, name: service });
+      const first = result.errors[0];
+      files.set(
+        service,
+        result.spec
+          ? { file, spec: result.spec }
+          : { file, error: first ? formatDiagnostic(first) : 'invalid' },
+      );
+    }
+  }
+
+  const snapshots = new Map<string, Snapshot>();
+  let managed: ManagedContainer[] = [];
+  if (existsSync(opts.statePath)) {
+    const store = openSnapshotStore({ path: opts.statePath });
+    try {
+      for (const r of store.loadAll()) snapshots.set(r.service, parseSnapshot(r.snapshot));
+      const driver = await connectDockerDriver(opts.docker ? { endpoint: opts.docker } : {});
+      try {
+        managed = await driver.listManaged(store.instanceId);
+      } finally {
+        await driver.close();
+      }
+    } finally {
+      store.close();
+    }
+  }
+  const running = new Set(managed.filter((c) => c.state === 'running').map((c) => c.id));
+  const containersOf = (service: string) => managed.filter((c) => c.service === service);
+
+  for (const [service, f] of files) {
+    const snap = snapshots.get(service);
+    const view = snap && describe(snap);
+    const current = view?.current ?? null;
+    if (f.error) {
+      entries.push({
+        service,
+        action: 'invalid',
+        file: f.file,
+        detail: `${f.error}; the service keeps what it runs`,
+      });
+      continue;
+    }
+    const spec = f.spec!;
+    if (!current || !running.has(current.id)) {
+      const dead = current ? `; ${short(current.id)} is not running` : '';
+      entries.push({
+        service,
+        action: 'create',
+        file: f.file,
+        detail: `${spec.container['Image'] as string}${dead}`,
+      });
+      continue;
+    }
+    if (current.specHash === spec.hash) {
+      entries.push({
+        service,
+        action: 'adopt',
+        file: f.file,
+        detail: `${short(current.id)} runs this revision`,
+      });
+      continue;
+    }
+    if (view?.rejected && view.pendingSpec === spec.hash) {
+      entries.push({
+        service,
+        action: 'nothing',
+        file: f.file,
+        detail: `revision ${spec.hash.slice(0, 12)} was rejected; ${short(current.id)} keeps serving`,
+      });
+      continue;
+    }
+    entries.push({
+      service,
+      action: spec.deploy.kind === 'After' ? 'replace start-first' : 'replace stop-first',
+      file: f.file,
+      detail: `${short(current.id)} -> ${spec.container['Image'] as string}`,
+    });
+  }
+
+  const gone = new Set([...snapshots.keys(), ...managed.map((c) => c.service)]);
+  for (const service of [...gone].sort()) {
+    if (files.has(service)) continue;
+    const ids = containersOf(service).map((c) => short(c.id));
+    entries.push({
+      service,
+      action: 'remove',
+      file: null,
+      detail: ids.length
+        ? `spec file gone; removes ${ids.join(', ')}`
+        : 'spec file gone; drops its state',
+    });
+  }
+  return entries.sort((a, b) => a.service.localeCompare(b.service));
+}
+
+/** The plan as aligned text columns, one line per service. */
+export function formatPlan(entries: readonly PlanEntry[]): string {
+  if (entries.length === 0) return 'no spec files and no saved services: nothing to do\n';
+  const w1 = Math.max(...entries.map((e) => e.service.length), 'SERVICE'.length);
+  const w2 = Math.max(...entries.map((e) => e.action.length), 'ACTION'.length);
+  const line = (a: string, b: string, c: string) =>
+    `${a.padEnd(w1)}  ${b.padEnd(w2)}  ${c}`.trimEnd();
+  return (
+    [
+      line('SERVICE', 'ACTION', 'DETAIL'),
+      ...entries.map((e) => line(e.service, e.action, e.detail)),
+    ].join('\n') + '\n'
+  );
+}
+
+function short(id: string): string {
+  return id.slice(0, 12);
+}
