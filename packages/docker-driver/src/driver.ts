@@ -35,6 +35,7 @@ import {
 } from './labels.js';
 import { type Clock, Semaphore, systemClock } from './limiter.js';
 import {
+  PULL_POLICIES,
   type PullOutcome,
   type PullPolicy,
   type PullProgressEvent,
@@ -442,6 +443,11 @@ class DockerodeDriver implements DockerDriver {
   async pull(image: string, policy: PullPolicy, options: PullOptions = {}): Promise<PullOutcome> {
     if (typeof image !== 'string' || image === '') {
       throw new ContainerSpecError('pull: the image must be a non-empty string');
+    }
+    if (!PULL_POLICIES.includes(policy)) {
+      throw new Error(
+        `pull policy must be one of ${PULL_POLICIES.join(', ')}, got ${String(policy)}`,
+      );
     }
     if (policy === 'never' || policy === 'missing') {
       if (await this.imageExists(image)) return { image, action: 'present' };

@@ -178,6 +178,29 @@ describe('watchContainer', () => {
     await h.events.close();
   });
 
+  it('asks inspect about a SIGKILL without an oom event', async () => {
+    const h = harness(running({ health: 'starting' }));
+    const p = watchContainer(h.deps, 'c1');
+    await flush();
+    const before = h.inspects();
+    h.set(running({ status: 'exited', running: false, exitCode: 137, oomKilled: true }));
+    h.send('die', { exitCode: '137' });
+    await expect(p).resolves.toEqual({ status: 'exited', exitCode: 137, oomKilled: true });
+    expect(h.inspects()).toBe(before + 1);
+    await h.events.close();
+  });
+
+  it('settles an ordinary exit from the die event alone', async () => {
+    const h = harness(running({ health: 'starting' }));
+    const p = watchContainer(h.deps, 'c1');
+    await flush();
+    const before = h.inspects();
+    h.send('die', { exitCode: '3' });
+    await expect(p).resolves.toEqual({ status: 'exited', exitCode: 3, oomKilled: false });
+    expect(h.inspects()).toBe(before);
+    await h.events.close();
+  });
+
   it('falls back to the die event when the container is already gone', async () => {
     const h = harness(running({ health: 'starting' }));
     const p = watchContainer(h.deps, 'c1');

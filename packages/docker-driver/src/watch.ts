@@ -196,9 +196,13 @@ export function watchContainer(
           return finish({ status: 'removed' });
         case 'container.died':
           died = { exitCode: event.exitCode };
+          // The engine publishes `oom` before `die`, so the event alone settles an exit, except
+          // a SIGKILL (137) without a preceding `oom`, where only inspect's OOMKilled can tell.
+          if (event.exitCode !== undefined && (oomSeen || event.exitCode !== 137)) {
+            return finish({ status: 'exited', exitCode: event.exitCode, oomKilled: oomSeen });
+          }
           return trigger();
         case 'container.started':
-          // The inspect after `die` gives OOMKilled and the exit code from the same source.
           return trigger();
       }
     };
