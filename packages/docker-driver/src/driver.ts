@@ -160,6 +160,8 @@ export interface DriverOptions {
   credentialHelper?: CredentialHelperRunner;
   /** Safety re-inspect interval of `watch` (default 5 s). */
   safetyIntervalMs?: number;
+  /** An event listener threw (default: rethrown as an uncaught exception, outside the stream). */
+  onListenerError?: (err: unknown) => void;
 }
 
 export interface ConnectOptions extends DriverOptions {
@@ -385,7 +387,10 @@ class DockerodeDriver implements DockerDriver {
           filters: EVENT_FILTERS,
           ...(since === undefined ? {} : { since: since as unknown as number }),
         }),
-      { clock: this.#clock },
+      {
+        clock: this.#clock,
+        ...(options.onListenerError ? { onListenerError: options.onListenerError } : {}),
+      },
     );
   }
 

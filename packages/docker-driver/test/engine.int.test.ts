@@ -110,6 +110,22 @@ describe('container lifecycle', () => {
     },
   );
 
+  it.concurrent('gives a stop its own timeout on top of the call timeout', async () => {
+    // PID 1 without a SIGTERM handler ignores it: the engine waits the stop timeout, then kills.
+    // With a plain 500 ms call timeout this stop would fail with ERR_CONDO_DOCKER_TIMEOUT.
+    const strict = await testDriver({ callTimeoutMs: 500 });
+    const c = await createStarted(env.images.busybox, { Cmd: ['/bin/sleep', '1000'] });
+    try {
+      const t0 = Date.now();
+      await strict.stop(c.id, 2);
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(1900);
+      expect(await driver.inspect(c.id)).toMatchObject({ running: false, exitCode: 137 });
+    } finally {
+      await strict.close();
+      await driver.remove(c.id);
+    }
+  });
+
   it.concurrent('honours a fixed Name and reports a name conflict', async () => {
     const name = `fixed_${run.runId}`;
     const spec = specFor(env.images.busybox, { Name: name, Cmd: ['/bin/true'] });
