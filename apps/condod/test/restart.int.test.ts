@@ -1,6 +1,7 @@
 // kill -9 of condod in every state, and restarts: nothing running and healthy is recreated,
 // nothing is duplicated, and a deploy in flight completes.
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { copyFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Cleanups, dockerTestRun, loadTestEnv, makeSpecDir, type SpecDir } from '@condo/test-utils';
 import {
@@ -151,5 +152,40 @@ describe('kill -9 and restart', () => {
     await second.waitFor((l) => l.msg === 'gone: removed');
     expect(await ids('gone')).toEqual([]);
     expect(await running('kept')).toEqual(kept);
+  });
+});
+
+describe('signals', () => {
+  it('--stop-on-exit stops every container on SIGTERM', async () => {
+    const dir = await specDir({
+      'x.edn': spec(env.images.healthy),
+      'y.edn': spec(env.images.healthy),
+    });
+    const statePath = path.join(scratch.path, `${path.basename(dir.path)}.db`);
+    const condod = Condod.start({ prefixes: [dir.path], statePath, run, args: ['--stop-on-exit'] });
+    cleanups.add(() => condod.kill('SIGKILL'));
+    await condod.waitForState('x', 'Stable');
+    await condod.waitForState('y', 'Stable');
+    expect(await condod.kill('SIGTERM')).toBe(0);
+    for (const s of ['x', 'y']) {
+      expect((await containersOf(run, s)).filter((c) => c.State === 'running')).toEqual([]);
+    }
+  });
+
+  it('SIGHUP reloads the Docker config: a pull refused for lack of credentials then succeeds', async () => {
+    const config = path.join(scratch.path, 'empty-docker-config.json');
+    await writeFile(config, JSON.stringify({ auths: {} }));
+    const dir = await specDir({ 'private.edn': spec(env.registry.pushedImage) });
+    const statePath = path.join(scratch.path, `${path.basename(dir.path)}.db`);
+    const condod = Condod.start({ prefixes: [dir.path], statePath, run, dockerConfig: config });
+    cleanups.add(() => condod.kill('SIGKILL'));
+    const refused = await condod.waitForState('private', 'TryAgain');
+    expect(refused.error?.message).toMatch(/unauthorized|authentication|credentials/i);
+
+    await copyFile(dockerConfig, config);
+    const mark = condod.lines.length;
+    process.kill(condod.pid, 'SIGHUP');
+    await condod.waitFor((l) => l.msg === 'Docker config reloaded', { from: mark });
+    await condod.waitForState('private', 'Stable', { from: mark }); // at the next retry (10 s)
   });
 });
