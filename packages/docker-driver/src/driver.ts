@@ -321,14 +321,17 @@ export async function connectDockerDriver(options: ConnectOptions = {}): Promise
     });
   } finally {
     clearTimeout(timer);
+    probeOptions.agent.destroy();
   }
   const pinned = negotiateApiVersion(version.ApiVersion ?? '', version.MinAPIVersion);
-  const docker = new Dockerode(dockerodeOptions(endpoint, `v${pinned}`));
-  return new DockerodeDriver(docker, {
+  const pinnedOptions = dockerodeOptions(endpoint, `v${pinned}`);
+  return new DockerodeDriver(new Dockerode(pinnedOptions), {
     ...options,
     env,
     endpoint: endpoint.url,
     apiVersion: pinned,
+    // The driver owns this client's pooled connections: close() releases them.
+    onClose: () => pinnedOptions.agent.destroy(),
   });
 }
 

@@ -89,12 +89,23 @@ describe('endpoints', () => {
     }
   });
 
-  it.concurrent('speaks to an engine on tcp://, events included', async () => {
-    const server = createServer(pipeToEngine);
-    await listen(server, 0, '127.0.0.1');
-    const { port } = server.address() as AddressInfo;
-    await roundTrip(`tcp://127.0.0.1:${port}`);
-  });
+  it.concurrent(
+    'speaks to an engine on tcp://, events included; close() frees the pool',
+    async () => {
+      let open = 0;
+      const server = createServer((client) => {
+        open++;
+        client.on('close', () => open--);
+        pipeToEngine(client);
+      });
+      await listen(server, 0, '127.0.0.1');
+      const { port } = server.address() as AddressInfo;
+      await roundTrip(`tcp://127.0.0.1:${port}`);
+      // Pooled keep-alive connections would stay open forever; a closed driver leaves none.
+      for (let i = 0; i < 40 && open > 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(open).toBe(0);
+    },
+  );
 
   it.concurrent('speaks TLS with DOCKER_TLS_VERIFY and DOCKER_CERT_PATH', async () => {
     const dir = tmp.dir;
