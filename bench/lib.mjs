@@ -20,7 +20,9 @@ export const tmp = (prefix) => mkdtemp(path.join(tmpdir(), prefix));
  * the machine's exec rate rather than condod.
  */
 export function spec() {
-  return `{:spec {:Image ${JSON.stringify(env.images.busybox)}
+  // :pull :missing, like the bare dockerode loop it is compared with: the image is local.
+  return `{:pull :missing
+ :spec {:Image ${JSON.stringify(env.images.busybox)}
  :Cmd ["/bin/sh" "-c" "trap 'exit 0' TERM; while :; do sleep 5 & wait $!; done"]
  :HostConfig {:NetworkMode "none"}}}\n`;
 }

@@ -19,12 +19,23 @@ export interface DockerAdapterOptions {
  */
 export function createDockerAdapter(opts: DockerAdapterOptions): Driver {
   const { driver, instanceId } = opts;
+  // Pulls of one image under one policy that overlap share a single engine pull: a fleet of
+  // services on the same image (or a restart of all of them) pulls it once, not once each.
+  const pulling = new Map<string, Promise<void>>();
+  const pullOnce = async (image: string, policy: PullPolicy) => {
+    const outcome = await driver.pull(image, policy, {
+      onProgress: (event) => opts.onPullProgress?.(image, event),
+    });
+    if (outcome.action === 'fallback') opts.onPullFallback?.(image, outcome.error.message);
+  };
   return {
-    async pull(image: string, policy: PullPolicy) {
-      const outcome = await driver.pull(image, policy, {
-        onProgress: (event) => opts.onPullProgress?.(image, event),
-      });
-      if (outcome.action === 'fallback') opts.onPullFallback?.(image, outcome.error.message);
+    pull(image: string, policy: PullPolicy) {
+      const key = `${policy} ${image}`;
+      const inFlight = pulling.get(key);
+      if (inFlight) return inFlight;
+      const pull = pullOnce(image, policy).finally(() => pulling.delete(key));
+      pulling.set(key, pull);
+      return pull;
     },
 
     create(spec: ServiceSpec) {
