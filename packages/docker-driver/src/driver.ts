@@ -384,17 +384,32 @@ class DockerodeDriver implements DockerDriver {
     this.#runHelper = options.credentialHelper ?? runCredentialHelper({ env: this.#env });
     this.#onWarning = options.onWarning ?? (() => undefined);
     this.#safetyIntervalMs = options.safetyIntervalMs;
-    this.#events = new DockerEventStream(
-      (since) =>
-        this.#docker.getEvents({
-          filters: EVENT_FILTERS,
-          ...(since === undefined ? {} : { since: since as unknown as number }),
-        }),
-      {
-        clock: this.#clock,
-        ...(options.onListenerError ? { onListenerError: options.onListenerError } : {}),
-      },
-    );
+    this.#events = new DockerEventStream((since) => this.#openEvents(since), {
+      clock: this.#clock,
+      ...(options.onListenerError ? { onListenerError: options.onListenerError } : {}),
+    });
+  }
+
+  /**
+   * Opens the `/events` stream. Opening has the call timeout (an engine that accepts and never
+   * answers must not stall the subscription); the open stream itself has none.
+   */
+  async #openEvents(since: string | undefined): Promise<NodeJS.ReadableStream> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), this.#callTimeoutMs);
+    try {
+      return await this.#docker.getEvents({
+        filters: EVENT_FILTERS,
+        ...(since === undefined ? {} : { since: since as unknown as number }),
+        abortSignal: controller.signal,
+      } as Dockerode.GetEventsOptions);
+    } catch (err) {
+      if (controller.signal.aborted)
+        throw new DockerTimeoutError('open the event stream', this.#callTimeoutMs);
+      throw this.#wrap('open the event stream', err);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**

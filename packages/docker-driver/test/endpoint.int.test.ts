@@ -236,6 +236,21 @@ describe('timeouts and the concurrency limit', () => {
     await driver.close();
   });
 
+  it.concurrent('keeps retrying an event stream that never opens', async () => {
+    const hang = await hangingEngine();
+    const driver = createDockerodeDriver(new Dockerode({ socketPath: hang.socket }), {
+      callTimeoutMs: 200,
+    });
+    const seen: string[] = [];
+    driver.subscribe((e) => seen.push(e.type));
+    for (let i = 0; i < 60 && hang.arrivals.length < 3; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await driver.close();
+    expect(hang.arrivals.length).toBeGreaterThanOrEqual(3);
+    expect(seen).toEqual([]);
+  });
+
   it.concurrent('keeps at most maxConcurrentCalls requests in flight', async () => {
     const hang = await hangingEngine();
     const driver = createDockerodeDriver(new Dockerode({ socketPath: hang.socket }), {
