@@ -232,6 +232,11 @@ async function startAndWatch(
     await driver.start(created.id);
     const outcome = await watching;
     const settledAt = Date.now();
+    // An inspect (after `start`, say) may settle the watch before the event itself arrives;
+    // then the latency is measured against the event once it does.
+    for (let i = 0; i < 100 && engineTime === undefined; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
     return {
       id: created.id,
       outcome,
@@ -298,7 +303,7 @@ describe('health and exit, followed through events', () => {
   it.concurrent('reports the exit code of a container that exits', async () => {
     const c = await startAndWatch(
       env.images.busybox,
-      { Cmd: ['/bin/sh', '-c', 'sleep 0.3; exit 3'] },
+      { Cmd: ['/bin/sh', '-c', 'sleep 1; exit 3'] },
       (e) => e.type === 'container.died',
     );
     const { outcome, latencyMs } = c;
