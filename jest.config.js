@@ -1,7 +1,10 @@
 // One jest setup for the whole repository (style rule 17): TypeScript through ts-jest's stock
-// ESM transform (transpile only; `tsc -b` is the typecheck), two projects:
+// ESM transform (transpile only; `tsc -b` is the typecheck), three projects:
 //   unit         every *.test.ts that is not an integration test; needs no service
-//   integration  *.int.test.ts; needs the environment of `scripts/test-env up`
+//   integration  *.int.test.ts; needs the environment of `scripts/test-env up`; files run in
+//                parallel, so they must not disturb the shared services
+//   serial       *.serial.int.test.ts: tests that stop the registry, restart the engine or
+//                remove shared images; run alone (`--runInBand`) after the others
 // Workspace packages resolve to their TypeScript sources, so tests never run stale builds.
 
 const packages = [
@@ -48,6 +51,14 @@ export default {
       ...shared,
       displayName: 'integration',
       testMatch: ['<rootDir>/{packages,apps}/*/{src,test}/**/*.int.test.ts'],
+      testPathIgnorePatterns: [...shared.testPathIgnorePatterns, '\\.serial\\.int\\.test\\.ts$'],
+      globalSetup: '<rootDir>/scripts/jest-integration-setup.js',
+      slowTestThreshold: 30,
+    },
+    {
+      ...shared,
+      displayName: 'serial',
+      testMatch: ['<rootDir>/{packages,apps}/*/{src,test}/**/*.serial.int.test.ts'],
       globalSetup: '<rootDir>/scripts/jest-integration-setup.js',
       slowTestThreshold: 30,
     },

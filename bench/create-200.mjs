@@ -33,7 +33,9 @@ await removeBenchContainers();
 // 2. condod: the same containers from spec files, each Stable once running for 1 s.
 const prefix = await tmp('condo-bench-specs-');
 const state = path.join(await tmp('condo-bench-state-'), 'state.db');
-await Promise.all(Array.from({ length: N }, (_, i) => writeFile(path.join(prefix, `svc${i}.edn`), spec())));
+await Promise.all(
+  Array.from({ length: N }, (_, i) => writeFile(path.join(prefix, `svc${i}.edn`), spec())),
+);
 const t1 = Date.now();
 const condod = startCondod({ prefix, state });
 let stable = 0;

@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import Dockerode from 'dockerode';
 import {
   type DockerAuthConfig,
@@ -356,7 +357,13 @@ class DockerodeDriver implements DockerDriver {
   readonly #pulls: Semaphore;
   readonly #clock: Clock;
   readonly #events: DockerEventStream;
-  readonly #closed = new AbortController();
+  // Every open `watch` listens on this signal until it settles: hundreds at once are normal for
+  // a daemon with hundreds of services, not a leak, so Node's warning threshold does not apply.
+  readonly #closed = (() => {
+    const controller = new AbortController();
+    setMaxListeners(0, controller.signal);
+    return controller;
+  })();
   readonly #configFile: string;
   readonly #env: Readonly<Record<string, string | undefined>>;
   readonly #runHelper: CredentialHelperRunner;
