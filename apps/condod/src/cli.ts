@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { hostname } from 'node:os';
 import { statSync } from 'node:fs';
-import yargs from 'yargs';
+import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { startDaemon } from './daemon.js';
 import { formatPlan, plan } from './plan.js';
@@ -37,9 +37,21 @@ function checkPrefixes(prefixes: readonly string[]): void {
   }
 }
 
+/** Both commands take PREFIX... and report usage errors as `UsageError` (exit 2), not exit(). */
+function prefixesParser(argv: string[]): Argv {
+  return yargs(argv)
+    .demandCommand(1, 'Give at least one PREFIX (a directory of *.edn files)')
+    .strict()
+    .help()
+    .exitProcess(false)
+    .fail((msg, err) => {
+      throw new UsageError(msg || err?.message || 'bad usage');
+    });
+}
+
 /** `condod plan PREFIX...`: what the daemon would do, without acting. */
 async function planMain(argv: string[]): Promise<number> {
-  const parser = yargs(argv)
+  const parser = prefixesParser(argv)
     .scriptName('condod plan')
     .usage(
       '$0 [options] PREFIX...\n\nPrints what condod would do for each spec file against the saved state and the running containers, without acting.',
@@ -55,14 +67,7 @@ async function planMain(argv: string[]): Promise<number> {
       type: 'string',
       describe: 'Docker endpoint (default: $DOCKER_HOST, else /var/run/docker.sock)',
     })
-    .option('format', { choices: ['text', 'json'] as const, default: 'text' as const })
-    .demandCommand(1, 'Give at least one PREFIX (a directory of *.edn files)')
-    .strict()
-    .help()
-    .exitProcess(false)
-    .fail((msg, err) => {
-      throw new UsageError(msg || err?.message || 'bad usage');
-    });
+    .option('format', { choices: ['text', 'json'] as const, default: 'text' as const });
   let args;
   try {
     args = await parser.parseAsync();
@@ -98,10 +103,10 @@ async function planMain(argv: string[]): Promise<number> {
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'plan') return planMain(argv.slice(1));
-  const parser = yargs(argv)
+  const parser = prefixesParser(argv)
     .scriptName('condod')
     .usage(
-      '$0 [options] PREFIX...\n\nKeeps one deployed Docker container per *.edn spec file in each PREFIX.',
+      '$0 [options] PREFIX...\n$0 plan [options] PREFIX...   (what it would do, without acting)\n\nKeeps one deployed Docker container per *.edn spec file in each PREFIX.',
     )
     .option('state', {
       alias: 's',
@@ -161,14 +166,7 @@ async function main(argv: string[]): Promise<number> {
       default: 30,
       describe: 'Seconds between full rescans of the spec directories (safety net)',
     })
-    .demandCommand(1, 'Give at least one PREFIX (a directory of *.edn files)')
-    .strict()
-    .version(version)
-    .help()
-    .exitProcess(false)
-    .fail((msg, err) => {
-      throw new UsageError(msg || err?.message || 'bad usage');
-    });
+    .version(version);
 
   let args;
   try {

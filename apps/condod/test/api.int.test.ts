@@ -11,6 +11,7 @@ import {
   loadTestEnv,
   makeSpecDir,
   type SpecDir,
+  CHROMIUM_LAUNCH,
 } from '@condo/test-utils';
 import { Condod, containersOf, scratchDir, spec } from './harness.js';
 
@@ -86,17 +87,8 @@ it('answers wait_for as soon as the new image is Stable', async () => {
 it('shows the services in the UI and follows a spec change live', async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   const browser: Browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    ...CHROMIUM_LAUNCH,
+    args: [...CHROMIUM_LAUNCH.args],
   });
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });

@@ -1,41 +1,26 @@
 // End to end on the real engine: the built condod deploys, replaces, retries and removes.
-import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { utimes } from 'node:fs/promises';
 import path from 'node:path';
-import { Cleanups, dockerTestRun, loadTestEnv, makeSpecDir } from '@condo/test-utils';
-import {
-  Condod,
-  containersOf,
-  eventually,
-  scratchDir,
-  sleep,
-  spec,
-  writeDockerConfig,
-} from './harness.js';
+import { loadTestEnv, makeSpecDir } from '@condo/test-utils';
+import { Condod, containersOf, eventually, e2eSuite, sleep, spec } from './harness.js';
 
 jest.setTimeout(120_000);
 const env = loadTestEnv();
-const run = dockerTestRun();
-const cleanups = new Cleanups();
-let scratch: Awaited<ReturnType<typeof scratchDir>>;
-let dockerConfig: string;
-
-beforeAll(async () => {
-  scratch = await scratchDir();
-  dockerConfig = await writeDockerConfig(scratch.path);
-});
-afterEach(() => cleanups.run());
-afterAll(async () => {
-  await run.cleanup();
-  await scratch.cleanup();
-});
+const suite = e2eSuite();
+const { run, cleanups } = suite;
 
 /** A spec dir and a condod on it, both cleaned up after the test (condod is SIGKILLed). */
 async function setup(files: Record<string, string> = {}) {
   const dir = await makeSpecDir(files);
   cleanups.add(() => dir.cleanup());
-  const statePath = path.join(scratch.path, `${path.basename(dir.path)}.db`);
-  const condod = Condod.start({ prefixes: [dir.path], statePath, run, dockerConfig });
+  const statePath = path.join(suite.scratch, `${path.basename(dir.path)}.db`);
+  const condod = Condod.start({
+    prefixes: [dir.path],
+    statePath,
+    run,
+    dockerConfig: suite.dockerConfig,
+  });
   cleanups.add(() => condod.kill('SIGKILL'));
   return { dir, condod, statePath };
 }

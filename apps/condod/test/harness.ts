@@ -8,7 +8,8 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type Docker from 'dockerode';
-import { loadTestEnv, type DockerTestRun } from '@condo/test-utils';
+import { afterAll, afterEach, beforeAll } from '@jest/globals';
+import { Cleanups, dockerTestRun, loadTestEnv, type DockerTestRun } from '@condo/test-utils';
 
 const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/cli.js');
 
@@ -187,4 +188,37 @@ export async function eventually<T>(
     if (done(value) || Date.now() > deadline) return value;
     await sleep(100);
   }
+}
+
+/**
+ * The shared setup of an end-to-end test file: a test run (labels, container cleanup), a
+ * cleanup stack drained after each test, and a scratch directory holding state databases and a
+ * Docker config with the test registry's credentials.
+ */
+export function e2eSuite() {
+  const run = dockerTestRun();
+  const cleanups = new Cleanups();
+  let scratch: Awaited<ReturnType<typeof scratchDir>> | undefined;
+  let dockerConfig = '';
+  beforeAll(async () => {
+    scratch = await scratchDir();
+    dockerConfig = await writeDockerConfig(scratch.path);
+  });
+  afterEach(() => cleanups.run());
+  afterAll(async () => {
+    await run.cleanup();
+    await scratch?.cleanup();
+  });
+  return {
+    run,
+    cleanups,
+    /** The scratch directory (set once `beforeAll` has run). */
+    get scratch(): string {
+      if (!scratch) throw new Error('e2eSuite: scratch is ready only inside tests');
+      return scratch.path;
+    },
+    get dockerConfig(): string {
+      return dockerConfig;
+    },
+  };
 }

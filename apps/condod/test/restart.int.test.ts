@@ -1,35 +1,15 @@
 // kill -9 of condod in every state, and restarts: nothing running and healthy is recreated,
 // nothing is duplicated, and a deploy in flight completes.
-import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { copyFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Cleanups, dockerTestRun, loadTestEnv, makeSpecDir, type SpecDir } from '@condo/test-utils';
-import {
-  Condod,
-  containersOf,
-  eventually,
-  scratchDir,
-  sleep,
-  spec,
-  writeDockerConfig,
-} from './harness.js';
+import { loadTestEnv, makeSpecDir, type SpecDir } from '@condo/test-utils';
+import { Condod, containersOf, eventually, e2eSuite, sleep, spec } from './harness.js';
 
 jest.setTimeout(120_000);
 const env = loadTestEnv();
-const run = dockerTestRun();
-const cleanups = new Cleanups();
-let scratch: Awaited<ReturnType<typeof scratchDir>>;
-let dockerConfig: string;
-
-beforeAll(async () => {
-  scratch = await scratchDir();
-  dockerConfig = await writeDockerConfig(scratch.path);
-});
-afterEach(() => cleanups.run());
-afterAll(async () => {
-  await run.cleanup();
-  await scratch.cleanup();
-});
+const suite = e2eSuite();
+const { run, cleanups } = suite;
 
 async function specDir(files: Record<string, string>): Promise<SpecDir> {
   const dir = await makeSpecDir(files);
@@ -38,8 +18,13 @@ async function specDir(files: Record<string, string>): Promise<SpecDir> {
 }
 
 function start(dir: SpecDir): Condod {
-  const statePath = path.join(scratch.path, `${path.basename(dir.path)}.db`);
-  const condod = Condod.start({ prefixes: [dir.path], statePath, run, dockerConfig });
+  const statePath = path.join(suite.scratch, `${path.basename(dir.path)}.db`);
+  const condod = Condod.start({
+    prefixes: [dir.path],
+    statePath,
+    run,
+    dockerConfig: suite.dockerConfig,
+  });
   cleanups.add(() => condod.kill('SIGKILL'));
   return condod;
 }
@@ -161,7 +146,7 @@ describe('signals', () => {
       'x.edn': spec(env.images.healthy),
       'y.edn': spec(env.images.healthy),
     });
-    const statePath = path.join(scratch.path, `${path.basename(dir.path)}.db`);
+    const statePath = path.join(suite.scratch, `${path.basename(dir.path)}.db`);
     const condod = Condod.start({ prefixes: [dir.path], statePath, run, args: ['--stop-on-exit'] });
     cleanups.add(() => condod.kill('SIGKILL'));
     await condod.waitForState('x', 'Stable');
@@ -173,16 +158,16 @@ describe('signals', () => {
   });
 
   it('SIGHUP reloads the Docker config: a pull refused for lack of credentials then succeeds', async () => {
-    const config = path.join(scratch.path, 'empty-docker-config.json');
+    const config = path.join(suite.scratch, 'empty-docker-config.json');
     await writeFile(config, JSON.stringify({ auths: {} }));
     const dir = await specDir({ 'private.edn': spec(env.registry.pushedImage) });
-    const statePath = path.join(scratch.path, `${path.basename(dir.path)}.db`);
+    const statePath = path.join(suite.scratch, `${path.basename(dir.path)}.db`);
     const condod = Condod.start({ prefixes: [dir.path], statePath, run, dockerConfig: config });
     cleanups.add(() => condod.kill('SIGKILL'));
     const refused = await condod.waitForState('private', 'TryAgain');
     expect(refused.error?.message).toMatch(/unauthorized|authentication|credentials/i);
 
-    await copyFile(dockerConfig, config);
+    await copyFile(suite.dockerConfig, config);
     const mark = condod.lines.length;
     process.kill(condod.pid, 'SIGHUP');
     await condod.waitFor((l) => l.msg === 'Docker config reloaded', { from: mark });

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
-import { dockerTestRun, loadTestEnv, waitForHealth } from '@condo/test-utils';
+import { dockerTestRun, loadTestEnv, waitForHealth, CHROMIUM_LAUNCH } from '@condo/test-utils';
 import { GlobalStateUnavailableError } from '@condo/http-api';
 import type { ContainerView, GlobalEntry, ServiceView } from '@condo/http-api';
 import { container, stable, startApi, waiting } from './helpers.js';
@@ -23,19 +23,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await chromium.launch({ ...CHROMIUM_LAUNCH, args: [...CHROMIUM_LAUNCH.args] });
 }, 60_000);
 
 afterAll(async () => {

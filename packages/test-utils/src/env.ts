@@ -88,3 +88,22 @@ export async function controlTestEnv(
   const env = loadTestEnv();
   await promisify(execFile)(env.testEnvScript, [action, component], { timeout: 120_000 });
 }
+
+/**
+ * Debian's Chromium and the flags it needs here (as root, headless, on a machine whose network
+ * is closed: without the background-networking flags it keeps failing to reach Google's hosts).
+ * Pass to playwright-core's `chromium.launch(...)`.
+ */
+export const CHROMIUM_LAUNCH = {
+  executablePath: '/usr/bin/chromium',
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
+} as const;

@@ -1,4 +1,5 @@
 export {
+  CHROMIUM_LAUNCH,
   TestEnvMissingError,
   controlTestEnv,
   findRepoRoot,
