@@ -1,5 +1,6 @@
 // 200 new services (no health check), empty -> all Stable, against the engine's own limit:
 // a bare parallel dockerode loop creating and starting the same 200 containers.
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { env, removeBenchContainers, runId, spec, startCondod, tmp } from './lib.mjs';
@@ -47,10 +48,20 @@ const condodMs = Date.now() - t1;
 const lastStartedAt = Math.max(
   ...condod.lines.filter((l) => l.event === 'containerStarted').map((l) => l.time),
 );
+// condod's own CPU time: near the wall time means condod is the bottleneck, far below it means
+// it waits on the engine.
+const [utime, stime] = readFileSync(`/proc/${condod.child.pid}/stat`, 'utf8')
+  .split(') ')[1]
+  .split(' ')
+  .slice(11, 13)
+  .map(Number);
+const cpuMs = ((utime + stime) * 1000) / 100;
+const failures = condod.lines.filter((l) => l.to === 'TryAgain' || l.to === 'TryAgainNext');
+const codes = [...new Set(failures.map((l) => l.error?.code))].join(', ');
 condod.child.kill('SIGKILL');
 await removeBenchContainers();
 console.log(
   `${N} containers: bare parallel dockerode create+start ${bareMs} ms; condod empty -> all ` +
     `${stable} Stable ${condodMs} ms (last container started at ${lastStartedAt - t1} ms; ` +
-    `Stable needs 1 s of running on top) -> ratio ${(condodMs / bareMs).toFixed(2)}`,
+    `Stable needs 1 s of running on top; condod used ${cpuMs} ms of CPU; ${failures.length} failed attempts${codes ? ` (${codes})` : ''}) -> ratio ${(condodMs / bareMs).toFixed(2)}`,
 );

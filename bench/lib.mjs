@@ -85,7 +85,16 @@ export async function removeBenchContainers() {
     all: true,
     filters: { label: [`condo.test.run=${runId}`] },
   });
-  await Promise.all(list.map((c) => docker.getContainer(c.Id).remove({ force: true })));
+  await Promise.all(
+    list.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch((err) => {
+          if (err.statusCode !== 404) throw err;
+        }),
+    ),
+  );
   return { docker, removed: list.length };
 }
 

@@ -150,10 +150,17 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
         driver: adapter,
         clock,
         snapshot,
-        persist: (snap) => {
-          store.save(name, { revision: targetHash(snap) ?? '', snapshot: snap });
-        },
+        // No `persist` hook: the store's save is synchronous and durable, so the snapshot is
+        // written right here, inside the transition, before it is logged or published and
+        // before any Docker effect of it can run (they are queued behind this call).
         onTransition: (event, effects, snap) => {
+          if (effects.some((e) => e.type === 'persist')) {
+            try {
+              store.save(name, { revision: targetHash(snap) ?? '', snapshot: snap });
+            } catch (err) {
+              log.error({ service: name, err }, `${name}: saving the state failed: ${String(err)}`);
+            }
+          }
           logTransition(log, svc, event, effects, snap);
           svc.lastState = snap.state;
           events.emit('transition', name, statusOf(svc), event);

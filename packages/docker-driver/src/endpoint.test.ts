@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { DockerErrorCode } from './errors.js';
-import { resolveDockerEndpoint } from './endpoint.js';
+import { inspect } from 'node:util';
+import { dockerodeOptions, resolveDockerEndpoint } from './endpoint.js';
 
 describe('resolveDockerEndpoint', () => {
   it('defaults to the standard socket', () => {
@@ -83,5 +84,21 @@ describe('resolveDockerEndpoint', () => {
     expect(() => resolveDockerEndpoint({ endpoint })).toThrow(
       expect.objectContaining({ code: DockerErrorCode.ENDPOINT_INVALID }),
     );
+  });
+});
+
+describe('dockerodeOptions', () => {
+  it('gives an agent that docker-modem formats in constant time, however busy the pool', () => {
+    // docker-modem runs util.inspect(options, {showHidden: true, depth: null}) on every
+    // request; a full walk of a busy pool made condod CPU-bound at a few hundred services.
+    const endpoint = resolveDockerEndpoint({ endpoint: 'unix:///var/run/docker.sock', env: {} });
+    const { agent } = dockerodeOptions(endpoint);
+    try {
+      expect(inspect({ agent }, { showHidden: true, depth: null })).toBe(
+        '{ agent: [condo docker agent] }',
+      );
+    } finally {
+      agent.destroy();
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import { inspect } from 'node:util';
 import path from 'node:path';
 import type Dockerode from 'dockerode';
 import { DockerEndpointError } from './errors.js';
@@ -101,6 +102,18 @@ function readTlsFile(
 }
 
 /**
+ * docker-modem formats every request's options with `util.inspect(..., {showHidden: true,
+ * depth: null})` for a debug line, even when debugging is off. Those options hold the agent, and
+ * walking a busy connection pool (every socket, parser and buffer) costs time that grows with
+ * the number of connections: at a few hundred concurrent services it was most of condod's CPU.
+ * The agent therefore formats as one short string.
+ */
+function quietAgent<A extends HttpAgent>(agent: A): A {
+  Object.defineProperty(agent, inspect.custom, { value: () => '[condo docker agent]' });
+  return agent;
+}
+
+/**
  * The dockerode constructor options for an endpoint (reads the TLS files), with an HTTP agent of
  * its own: destroy `agent` to release every pooled connection. Every connection key is set
  * explicitly: docker-modem otherwise merges in `DOCKER_HOST` and `DOCKER_CLIENT_TIMEOUT` from the
@@ -122,7 +135,11 @@ export function dockerodeOptions(
     version,
   };
   if (endpoint.kind === 'unix') {
-    return { ...base, socketPath: endpoint.socketPath, agent: new HttpAgent({ keepAlive: true }) };
+    return {
+      ...base,
+      socketPath: endpoint.socketPath,
+      agent: quietAgent(new HttpAgent({ keepAlive: true })),
+    };
   }
   if (!endpoint.tls) {
     return {
@@ -130,7 +147,7 @@ export function dockerodeOptions(
       protocol: 'http',
       host: endpoint.host,
       port: endpoint.port,
-      agent: new HttpAgent({ keepAlive: true }),
+      agent: quietAgent(new HttpAgent({ keepAlive: true })),
     };
   }
   const dir = endpoint.tls.certDir;
@@ -149,12 +166,14 @@ export function dockerodeOptions(
     cert,
     key,
     // Without DOCKER_TLS_VERIFY the Docker CLI encrypts but does not check the engine's identity.
-    agent: new HttpsAgent({
-      keepAlive: true,
-      rejectUnauthorized: endpoint.tls.verify,
-      ca,
-      cert,
-      key,
-    }),
+    agent: quietAgent(
+      new HttpsAgent({
+        keepAlive: true,
+        rejectUnauthorized: endpoint.tls.verify,
+        ca,
+        cert,
+        key,
+      }),
+    ),
   };
 }
