@@ -151,8 +151,13 @@ export interface DriverOptions {
   callTimeoutMs?: number;
   /** Timeout of a whole pull (default 10 min). */
   pullTimeoutMs?: number;
-  /** Engine calls in flight at once (default 16); pulls have their own limit (default 4). */
+  /**
+   * Engine calls in flight at once (default 16); pulls have their own limit (default 4), and so
+   * do reads (inspect, list: `maxConcurrentReads`, default 16), so that a cheap, time-sensitive
+   * inspect (a health decision) never queues behind hundreds of container creations.
+   */
   maxConcurrentCalls?: number;
+  maxConcurrentReads?: number;
   maxConcurrentPulls?: number;
   /** Warnings (auth config entries skipped); never carries a secret. */
   onWarning?: (message: string) => void;
@@ -355,6 +360,7 @@ class DockerodeDriver implements DockerDriver {
   readonly #pullTimeoutMs: number;
   readonly #calls: Semaphore;
   readonly #pulls: Semaphore;
+  readonly #reads: Semaphore;
   readonly #clock: Clock;
   readonly #events: DockerEventStream;
   // Every open `watch` listens on this signal until it settles: hundreds at once are normal for
@@ -385,6 +391,7 @@ class DockerodeDriver implements DockerDriver {
     this.#pullTimeoutMs = options.pullTimeoutMs ?? 600_000;
     this.#calls = new Semaphore(options.maxConcurrentCalls ?? 16);
     this.#pulls = new Semaphore(options.maxConcurrentPulls ?? 4);
+    this.#reads = new Semaphore(options.maxConcurrentReads ?? 16);
     this.#clock = options.clock ?? systemClock;
     this.#env = options.env ?? process.env;
     this.#configFile = dockerConfigPath({ configPath: options.dockerConfig, env: this.#env });
@@ -426,11 +433,17 @@ class DockerodeDriver implements DockerDriver {
   async #call<T>(
     operation: string,
     fn: (signal: AbortSignal) => Promise<T>,
-    handle: { timeoutMs?: number; on404?: (err: unknown) => T; on304?: () => T } = {},
+    handle: {
+      timeoutMs?: number;
+      on404?: (err: unknown) => T;
+      on304?: () => T;
+      /** A read (inspect, list): runs under the reads limit, not behind lifecycle calls. */
+      read?: boolean;
+    } = {},
   ): Promise<T> {
     if (this.#closed.signal.aborted) throw new DockerClosedError(operation);
     const timeoutMs = handle.timeoutMs ?? this.#callTimeoutMs;
-    return this.#calls.run(async () => {
+    return (handle.read ? this.#reads : this.#calls).run(async () => {
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(), timeoutMs);
       try {
@@ -466,7 +479,7 @@ class DockerodeDriver implements DockerDriver {
         });
         return true;
       },
-      { on404: () => false },
+      { read: true, on404: () => false },
     );
   }
 
@@ -712,6 +725,7 @@ class DockerodeDriver implements DockerDriver {
       async (abortSignal) =>
         toDetails(await this.#docker.getContainer(id).inspect({ abortSignal })),
       {
+        read: true,
         on404: (err) => {
           throw new ContainerNotFoundError(id, { cause: err });
         },
@@ -720,12 +734,15 @@ class DockerodeDriver implements DockerDriver {
   }
 
   async listManaged(instanceId: string): Promise<ManagedContainer[]> {
-    const found = await this.#call(`list containers of ${instanceId}`, (abortSignal) =>
-      this.#docker.listContainers({
-        all: true,
-        filters: { label: instanceLabelFilter(instanceId) },
-        abortSignal,
-      }),
+    const found = await this.#call(
+      `list containers of ${instanceId}`,
+      (abortSignal) =>
+        this.#docker.listContainers({
+          all: true,
+          filters: { label: instanceLabelFilter(instanceId) },
+          abortSignal,
+        }),
+      { read: true },
     );
     return found.map((c) => ({
       id: c.Id,

@@ -251,11 +251,11 @@ describe('timeouts and the concurrency limit', () => {
     expect(seen).toEqual([]);
   });
 
-  it.concurrent('keeps at most maxConcurrentCalls requests in flight', async () => {
+  it.concurrent('keeps at most maxConcurrentReads inspects in flight', async () => {
     const hang = await hangingEngine();
     const driver = createDockerodeDriver(new Dockerode({ socketPath: hang.socket }), {
       callTimeoutMs: 1500,
-      maxConcurrentCalls: 2,
+      maxConcurrentReads: 2,
     });
     const t0 = Date.now();
     const calls = [1, 2, 3, 4, 5].map((i) => driver.inspect(`c${i}`).catch((e: unknown) => e));
