@@ -303,7 +303,9 @@ describe('health and exit, followed through events', () => {
   it.concurrent('reports the exit code of a container that exits', async () => {
     const c = await startAndWatch(
       env.images.busybox,
-      { Cmd: ['/bin/sh', '-c', 'sleep 1; exit 3'] },
+      // Well inside the 1 s running grace: a container without HEALTHCHECK that stays up 1 s
+      // counts as healthy, so exiting at 1 s would race that rule.
+      { Cmd: ['/bin/sh', '-c', 'sleep 0.2; exit 3'] },
       (e) => e.type === 'container.died',
     );
     const { outcome, latencyMs } = c;
