@@ -125,17 +125,16 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     });
 
     const drop = (svc: Service) => {
-      // Deferred past the transition's own persist, which would otherwise write the row back.
-      void svc.runner.idle().then(() =>
-        setImmediate(() => {
-          if (services.get(svc.name) !== svc || !isRemovable(svc.runner.snapshot)) return;
-          svc.runner.close();
-          services.delete(svc.name);
-          store.delete(svc.name);
-          log.info({ service: svc.name }, `${svc.name}: removed`);
-          events.emit('removed', svc.name);
-        }),
-      );
+      // Not from inside the transition: the runner is still applying its effects. Once it is
+      // idle, the service is dropped unless something (a new file) revived it meanwhile.
+      void svc.runner.idle().then(() => {
+        if (services.get(svc.name) !== svc || !isRemovable(svc.runner.snapshot)) return;
+        svc.runner.close();
+        services.delete(svc.name);
+        store.delete(svc.name);
+        log.info({ service: svc.name }, `${svc.name}: removed`);
+        events.emit('removed', svc.name);
+      });
     };
 
     const addService = (name: string, snapshot: Snapshot): Service => {
@@ -161,9 +160,10 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
               log.error({ service: name, err }, `${name}: saving the state failed: ${String(err)}`);
             }
           }
-          logTransition(log, svc, event, effects, snap);
+          const status = statusOf(svc);
+          logTransition(log, svc, event, effects, status);
           svc.lastState = snap.state;
-          events.emit('transition', name, statusOf(svc), event);
+          events.emit('transition', name, status, event);
           if (isRemovable(snap)) drop(svc);
         },
         onError: (err) => log.error({ service: name, err }, `${name}: ${String(err)}`),
@@ -301,7 +301,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
         // Let calls in flight land (and their results persist) before letting go; a call that
         // hangs is abandoned after a while, as a kill -9 would.
         await Promise.race([
-          Promise.all([...services.values()].map((s) => s.runner.idle())),
+          idle(),
           new Promise((r) => setTimeout(r, stopContainers ? 120_000 : 10_000).unref()),
         ]);
         for (const svc of services.values()) svc.runner.close();
@@ -332,10 +332,9 @@ function logTransition(
   svc: Service,
   event: Event,
   effects: readonly Effect[],
-  snap: Snapshot,
+  view: ServiceStatus,
 ): void {
-  const view = describe(snap);
-  const changed = svc.lastState !== snap.state;
+  const changed = svc.lastState !== view.state;
   const failed =
     'error' in event || event.type === 'containerUnhealthy' || event.type === 'containerExited';
   if (!changed && !failed) {
@@ -349,7 +348,7 @@ function logTransition(
   const fields = {
     service: svc.name,
     from: svc.lastState,
-    to: snap.state,
+    to: view.state,
     reason: event.type,
     current: short(view.current?.id),
     next: short(view.next?.id),
@@ -361,7 +360,7 @@ function logTransition(
     .filter(Boolean)
     .join(', ');
   const because = view.lastError && failed ? `: ${view.lastError.message}` : '';
-  const message = `${svc.name}: ${svc.lastState} -> ${snap.state} (${event.type}${ids ? `; ${ids}` : ''})${because}`;
+  const message = `${svc.name}: ${svc.lastState} -> ${view.state} (${event.type}${ids ? `; ${ids}` : ''})${because}`;
   if (failed) log.warn(fields, message);
   else log.info(fields, message);
 }

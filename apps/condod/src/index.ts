@@ -7,7 +7,7 @@ export { startDaemon } from './daemon.js';
 export { formatPlan, plan } from './plan.js';
 export type { PlanAction, PlanEntry, PlanOptions } from './plan.js';
 export type { Daemon, DaemonEvents, DaemonOptions, ServiceStatus } from './daemon.js';
-export { SpecWatcher, isSpecFileName } from './spec-watcher.js';
+export { SpecWatcher } from './spec-watcher.js';
 export type { SpecFile, SpecWatchEvent, SpecWatcherOptions } from './spec-watcher.js';
 export { createDockerAdapter, willRestart } from './docker-adapter.js';
 export type { DockerAdapterOptions } from './docker-adapter.js';

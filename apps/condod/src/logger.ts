@@ -16,8 +16,8 @@ export function createLogger(opts: {
   destination?: NodeJS.WritableStream;
 }): Logger {
   const destination = opts.destination ?? process.stderr;
-  const format =
-    opts.format ?? ((destination as { isTTY?: boolean }).isTTY === true ? 'pretty' : 'json');
+  const tty = (destination as { isTTY?: boolean }).isTTY === true;
+  const format = opts.format ?? (tty ? 'pretty' : 'json');
   const options = { level: opts.level ?? 'info', base: { pid: process.pid } };
   if (format === 'pretty') {
     return pino(
@@ -25,7 +25,7 @@ export function createLogger(opts: {
       pretty({
         destination,
         sync: true,
-        colorize: (destination as { isTTY?: boolean }).isTTY === true,
+        colorize: tty,
         // The message already names the service, both states, the reason and the containers.
         ignore: 'pid,hostname,service,from,to,reason,current,next',
         translateTime: 'SYS:HH:MM:ss.l',

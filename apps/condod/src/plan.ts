@@ -1,11 +1,9 @@
 import { existsSync } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
-import path from 'node:path';
 import { connectDockerDriver, type ManagedContainer } from '@condo/docker-driver';
 import { formatDiagnostic, lintSpec, type ServiceSpec } from '@condo/spec-edn';
 import { describe, parseSnapshot, type Snapshot } from '@condo/state-machine';
 import { openSnapshotStore } from '@condo/store-sqlite';
-import { isSpecFileName } from './spec-watcher.js';
+import { SpecWatcher } from './spec-watcher.js';
 
 export type PlanAction =
   | 'create'
@@ -47,31 +45,44 @@ interface FileSpec {
 export async function plan(opts: PlanOptions): Promise<PlanEntry[]> {
   const entries: PlanEntry[] = [];
   const files = new Map<string, FileSpec>();
-  for (const prefix of opts.prefixes) {
-    for (const name of (await readdir(prefix)).filter(isSpecFileName).sort()) {
-      const file = path.resolve(prefix, name);
-      if (!(await stat(file)).isFile()) continue;
-      const service = name.slice(0, -'.edn'.length);
-      if (service === 'self') continue;
-      const owner = files.get(service);
-      if (owner) {
-        entries.push({
-          service,
-          action: 'conflict',
-          file,
-          detail: `already defined by ${owner.file}; ignored`,
-        });
-        continue;
+  // The daemon's own scan (no watching): the same files, the same first-prefix-wins rule.
+  const scanner = new SpecWatcher({
+    prefixes: opts.prefixes,
+    rescanIntervalMs: 0,
+    onEvent: (event) => {
+      switch (event.type) {
+        case 'changed': {
+          const { service, file, text } = event.spec;
+          if (service === 'self') return;
+          const result = lintSpec(text, { fileName: file, name: service });
+          const first = result.errors[0];
+          files.set(
+            service,
+            result.spec
+              ? { file, spec: result.spec }
+              : { file, error: first ? formatDiagnostic(first) : 'invalid' },
+          );
+          return;
+        }
+        case 'conflict':
+          entries.push({
+            service: event.service,
+            action: 'conflict',
+            file: event.file,
+            detail: `already defined by ${event.owner}; ignored`,
+          });
+          return;
+        case 'unreadable':
+          throw event.error;
+        case 'removed':
+          return; // a single scan never confirms a removal
       }
-      const result = lintSpec(await readFile(file, 'utf8'), { fileName: file, name: service });
-      const first = result.errors[0];
-      files.set(
-        service,
-        result.spec
-          ? { file, spec: result.spec }
-          : { file, error: first ? formatDiagnostic(first) : 'invalid' },
-      );
-    }
+    },
+  });
+  try {
+    await scanner.rescanAll();
+  } finally {
+    await scanner.close();
   }
 
   const snapshots = new Map<string, Snapshot>();

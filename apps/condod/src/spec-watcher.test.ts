@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { mkdir, rename, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Cleanups, makeSpecDir, type SpecDir } from '@condo/test-utils';
-import { SpecWatcher, isSpecFileName, type SpecWatchEvent } from './spec-watcher.js';
+import { isSpecFileName } from '@condo/spec-edn';
+import { SpecWatcher, type SpecWatchEvent } from './spec-watcher.js';
 
 const cleanups = new Cleanups();
 afterEach(() => cleanups.run());
@@ -68,7 +69,7 @@ async function specDir(files: Record<string, string> = {}): Promise<SpecDir> {
   return dir;
 }
 
-describe('isSpecFileName', () => {
+describe('the spec file names the watcher follows (isSpecFileName of @condo/spec-edn)', () => {
   it.each([
     ['web.edn', true],
     ['self.edn', true],

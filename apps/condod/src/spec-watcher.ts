@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
+import { isSpecFileName } from '@condo/spec-edn';
 
 /** One spec file as read from a prefix. */
 export interface SpecFile {
@@ -45,11 +46,6 @@ interface Known {
   spec: SpecFile;
   /** dev:ino:size:mtime; when unchanged the file is not read again. */
   identity: string;
-}
-
-/** `*.edn` directly in the prefix; no dotfiles (editor locks, atomic-write temps). */
-export function isSpecFileName(name: string): boolean {
-  return name.endsWith('.edn') && !name.startsWith('.') && name.length > '.edn'.length;
 }
 
 /**

@@ -3,7 +3,7 @@
 import { afterAll, expect, it, jest } from '@jest/globals';
 import path from 'node:path';
 import { Cleanups, dockerTestRun, loadTestEnv, makeSpecDir } from '@condo/test-utils';
-import { Condod, scratchDir, sleep, spec } from './harness.js';
+import { Condod, scratchDir, sleep, spec, containerStates } from './harness.js';
 
 jest.setTimeout(180_000);
 const env = loadTestEnv();
@@ -40,15 +40,7 @@ it('keeps 2 prefixes x 10 services stable for a minute without churn', async () 
   for (const s of services) await condod.waitForState(s, 'Stable', { timeoutMs: 60_000 });
   console.log(`churn: 20 services Stable in ${Date.now() - t0} ms`);
 
-  const list = async () =>
-    (
-      await run.docker.listContainers({
-        all: true,
-        filters: { label: [`condo.test.run=${run.runId}`] },
-      })
-    )
-      .map((c) => `${c.Id} ${c.State}`)
-      .sort();
+  const list = () => containerStates(run);
   const before = await list();
   expect(before).toHaveLength(20);
   expect(before.every((c) => c.endsWith(' running'))).toBe(true);

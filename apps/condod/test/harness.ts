@@ -163,6 +163,15 @@ export async function containersOf(
   return list.sort((a, b) => b.Created - a.Created);
 }
 
+/** Every container of a test run as sorted `"<id> <state>"` lines: compare two to see churn. */
+export async function containerStates(run: DockerTestRun): Promise<string[]> {
+  const list = await run.docker.listContainers({
+    all: true,
+    filters: { label: [`condo.test.run=${run.runId}`] },
+  });
+  return list.map((c) => `${c.Id} ${c.State}`).sort();
+}
+
 /** An EDN spec for a test image: no network, optional deploy strategy and extra keys. */
 export function spec(
   image: string,

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Cleanups, dockerTestRun, loadTestEnv, makeSpecDir } from '@condo/test-utils';
-import { Condod, scratchDir, spec } from './harness.js';
+import { Condod, scratchDir, spec, containerStates } from './harness.js';
 
 jest.setTimeout(120_000);
 const env = loadTestEnv();
@@ -64,15 +64,7 @@ it('plans create, replace start-first and stop-first, remove, adopt and invalid 
   await dir.remove('gone.edn');
   await dir.write('new.edn', spec(env.images.healthy));
   await dir.write('broken.edn', '{:spec {:Image 42}}');
-  const list = async () =>
-    (
-      await run.docker.listContainers({
-        all: true,
-        filters: { label: [`condo.test.run=${run.runId}`] },
-      })
-    )
-      .map((c) => `${c.Id} ${c.State}`)
-      .sort();
+  const list = () => containerStates(run);
   const before = await list();
 
   expect(await planOf(dir.path, statePath)).toEqual({
