@@ -38,7 +38,7 @@ export function createDockerAdapter(opts: DockerAdapterOptions): Driver {
       return pull;
     },
 
-    create(spec: ServiceSpec) {
+    create(spec: ServiceSpec, _options: { op: number; signal?: AbortSignal }) {
       return driver.create({
         service: spec.name,
         instanceId,

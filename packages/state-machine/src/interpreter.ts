@@ -25,15 +25,26 @@ export type ContainerReport =
  * already stopped or gone must succeed.
  */
 export interface Driver {
-  /** Makes `image` available per `policy` (`missing`: pull only when absent). */
-  pull(image: string, policy: PullPolicy): Promise<void>;
-  /** Creates (does not start) a container of the service; picks its name; labels it. */
-  create(spec: ServiceSpec): Promise<{ id: string; name: string }>;
+  /**
+   * Makes `image` available per `policy` (`missing`: pull only when absent; `never`: fail when
+   * absent). Rejects promptly once `options.signal` aborts.
+   */
+  pull(image: string, policy: PullPolicy, options?: { signal?: AbortSignal }): Promise<void>;
+  /**
+   * Creates (does not start) a container of the service; picks its name; labels it, including
+   * with the attempt `options.op`, so that a create which failed or timed out but happened can
+   * be found. `options.signal` aborts a create that has not been sent yet.
+   */
+  create(
+    spec: ServiceSpec,
+    options: { op: number; signal?: AbortSignal },
+  ): Promise<{ id: string; name: string }>;
   start(id: string): Promise<void>;
   stop(id: string, timeoutSeconds: number): Promise<void>;
   remove(id: string, force: boolean): Promise<void>;
   /**
-   * Follows a container and reports health and exits until the returned function is called.
+   * Follows a container and reports health changes and exits, for its whole life, until the
+   * returned function is called.
    * `healthy` means Docker said `healthy`, or, without a HEALTHCHECK, that the container has
    * stayed running for one second.
    */
@@ -181,6 +192,9 @@ export class ServiceRunner {
         this.#monitors.set(id, off);
         return;
       }
+      case 'cancel':
+        // TODO(issue 11, kind 9): drop a queued pull/create with this op, abort a running one.
+        return;
       case 'unmonitor': {
         this.#monitors.get(effect.containerId)?.();
         this.#monitors.delete(effect.containerId);
@@ -224,7 +238,7 @@ export class ServiceRunner {
           }),
         );
       case 'create':
-        return d.create(effect.spec).then(
+        return d.create(effect.spec, { op: effect.op }).then(
           ({ id, name }): EventInput => ({ type: 'containerCreated', op: effect.op, id, name }),
           (err: unknown): EventInput => ({
             type: 'createFailed',

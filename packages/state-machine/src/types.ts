@@ -29,6 +29,12 @@ export interface ServiceSpec {
   hash: string;
 }
 
+/**
+ * Docker's health of a container: `starting`, `healthy` or `unhealthy` for one with a
+ * HEALTHCHECK, `none` for one without (running for one second counts as healthy).
+ */
+export type ContainerHealth = 'healthy' | 'unhealthy' | 'starting' | 'none';
+
 /** A container condo created and still cares about. Times are epoch milliseconds. */
 export interface ContainerRecord {
   id: string;
@@ -38,6 +44,11 @@ export interface ContainerRecord {
   createdAt: number;
   /** Set when the container became the service's stable one (always set for a stable one). */
   stableAt: number | null;
+  /**
+   * The last health Docker reported for it, followed for the container's whole life (absent in
+   * snapshots written before health was recorded: read it as unknown).
+   */
+  health?: ContainerHealth;
 }
 
 /** The last error of a service: cleared when it next becomes `Stable` with no spec error pending. */
@@ -224,6 +235,12 @@ export type EventType = Event['type'];
 export type Effect =
   | { type: 'pull'; op: number; image: string; policy: PullPolicy; specHash: string }
   | { type: 'create'; op: number; spec: ServiceSpec }
+  /**
+   * The `pull` or `create` effect `op` belongs to an abandoned revision: drop it if it is still
+   * queued, abort it if it runs. Its result event still arrives (a failure with code
+   * `ERR_CONDO_CANCELLED`, or `containerCreated` when the create had already happened).
+   */
+  | { type: 'cancel'; op: number }
   | { type: 'start'; containerId: string }
   | { type: 'monitor'; containerId: string }
   | { type: 'unmonitor'; containerId: string }
