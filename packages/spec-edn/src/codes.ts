@@ -76,6 +76,11 @@ export const SPEC_WARNING_CODES = {
   AFTER_NO_HEALTHCHECK: 'WARN_CONDO_SPEC_AFTER_NO_HEALTHCHECK',
   /** The spec's health check cannot run its first check before `:health-timeout` expires. */
   HEALTHCHECK_TOO_SLOW: 'WARN_CONDO_SPEC_HEALTHCHECK_TOO_SLOW',
+  /**
+   * The spec's `StartPeriod` alone is longer than `:health-timeout`: condod fails the deploy
+   * before the time the spec gives the container to start is over.
+   */
+  HEALTHCHECK_START_PERIOD_TOO_LONG: 'WARN_CONDO_SPEC_HEALTHCHECK_START_PERIOD_TOO_LONG',
   /** An image without a tag, or tagged `:latest`. */
   IMAGE_UNPINNED: 'WARN_CONDO_SPEC_IMAGE_UNPINNED',
   /** `Privileged` is true. */

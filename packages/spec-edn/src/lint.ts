@@ -384,10 +384,19 @@ function healthcheckWarnings(
 ): void {
   const t = facts.healthcheck;
   if (t === undefined) return;
+  const timeoutNs = healthTimeoutSeconds * NS_PER_S;
+  if (t.startPeriod !== undefined && t.startPeriod.ns > timeoutNs) {
+    const periodNs = t.startPeriod.ns;
+    sink.warn(SPEC_WARNING_CODES.HEALTHCHECK_START_PERIOD_TOO_LONG, t.startPeriod.node.start, {
+      message: `the :StartPeriod is ${seconds(periodNs)} but :health-timeout is ${healthTimeoutSeconds} s: condod gives up on the container ${seconds(periodNs - timeoutNs)} before its start period ends, so a container that needs that long to start fails every deploy`,
+      found: sink.source(t.startPeriod.node),
+      expected: `a :StartPeriod of at most ${timeoutNs} ns (the ${healthTimeoutSeconds} s :health-timeout), or a :health-timeout of at least ${Math.ceil(periodNs / NS_PER_S)}`,
+      path: ':spec :Healthcheck :StartPeriod',
+    });
+  }
   const interval = t.interval?.ns ?? DEFAULT_INTERVAL_NS;
   const startInterval = t.startInterval?.ns ?? DEFAULT_START_INTERVAL_NS;
   const first = t.startPeriod !== undefined ? Math.min(interval, startInterval) : interval;
-  const timeoutNs = healthTimeoutSeconds * NS_PER_S;
   if (first < timeoutNs) return;
   const intervalText =
     t.interval !== undefined

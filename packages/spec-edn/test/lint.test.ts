@@ -418,6 +418,34 @@ describe('health checks that cannot pass in time', () => {
     ).toEqual([]);
   });
 
+  it('kind 16b: warns when the StartPeriod alone exceeds :health-timeout', () => {
+    const long = (text: string) =>
+      lintSpec(text)
+        .warnings.filter((w) => w.code === SPEC_WARNING_CODES.HEALTHCHECK_START_PERIOD_TOO_LONG)
+        .map((w) => [w.line, w.column, w.path, w.message]);
+    // Checks every 2 s would pass in time, but the spec says starting takes 60 s.
+    const text = spec(`{:Test ["CMD" "true"] :Interval ${2 * S} :StartPeriod ${60 * S}}`);
+    expect(long(text)).toEqual([
+      [
+        1,
+        91,
+        ':spec :Healthcheck :StartPeriod',
+        'the :StartPeriod is 60 s but :health-timeout is 10 s: condod gives up on the container 50 s before its start period ends, so a container that needs that long to start fails every deploy',
+      ],
+    ]);
+    expect(long(spec(`{:Test ["CMD" "true"] :Interval ${2 * S} :StartPeriod ${10 * S}}`))).toEqual(
+      [],
+    );
+    expect(
+      long(
+        spec(
+          `{:Test ["CMD" "true"] :Interval ${2 * S} :StartPeriod ${60 * S}}`,
+          ' :health-timeout 61',
+        ),
+      ),
+    ).toEqual([]);
+  });
+
   it('says nothing when the spec defines no test of its own', () => {
     expect(slow('{:spec {:Image "a:1"}}')).toEqual([]);
     expect(slow(spec('{:Test ["NONE"]}'))).toEqual([]);
