@@ -134,7 +134,8 @@ async function main(argv: string[]): Promise<number> {
     .option('host', { type: 'string', default: hostname(), describe: 'Host name in exposed state' })
     .option('server', {
       type: 'number',
-      describe: 'Serve the HTTP API on this port (not implemented yet)',
+      describe:
+        'Serve the HTTP API, /metrics, /healthz and the web UI (/ui) on this port (0: any free port)',
     })
     .option('listen', { type: 'string', default: '127.0.0.1', describe: 'HTTP API address' })
     .option('api-token', { type: 'string', describe: 'Bearer token required by the HTTP API' })
