@@ -9,7 +9,13 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type Docker from 'dockerode';
 import { afterAll, afterEach, beforeAll } from '@jest/globals';
-import { Cleanups, dockerTestRun, loadTestEnv, type DockerTestRun } from '@condo/test-utils';
+import {
+  Cleanups,
+  dockerTestRun,
+  loadTestEnv,
+  makeSpecDir,
+  type DockerTestRun,
+} from '@condo/test-utils';
 
 const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/cli.js');
 
@@ -35,6 +41,8 @@ export interface CondodOptions {
   run: DockerTestRun;
   dockerConfig?: string;
   args?: string[];
+  /** The engine endpoint condod talks to (default: the test engine; e.g. a fault proxy's). */
+  dockerHost?: string;
 }
 
 export class Condod {
@@ -71,7 +79,7 @@ export class Condod {
       '-s',
       opts.statePath,
       '-d',
-      env.dockerHost,
+      opts.dockerHost ?? env.dockerHost,
       '--log-format',
       'json',
       '--log-level',
@@ -172,14 +180,25 @@ export async function containerStates(run: DockerTestRun): Promise<string[]> {
   return list.map((c) => `${c.Id} ${c.State}`).sort();
 }
 
-/** An EDN spec for a test image: no network, optional deploy strategy and extra keys. */
+/**
+ * An EDN spec for a test image: no network, optional deploy strategy and extra keys (`extra`
+ * at the top level, `container` inside `:spec`, `hostConfig` inside `:HostConfig`).
+ */
 export function spec(
   image: string,
-  opts: { deploy?: string; env?: string[]; extra?: string } = {},
+  opts: {
+    deploy?: string;
+    env?: string[];
+    extra?: string;
+    container?: string;
+    hostConfig?: string;
+  } = {},
 ): string {
   const env = opts.env?.length ? ` :Env [${opts.env.map((e) => JSON.stringify(e)).join(' ')}]` : '';
+  const container = opts.container ? ` ${opts.container}` : '';
+  const host = opts.hostConfig ? ` ${opts.hostConfig}` : '';
   return `{${opts.deploy ? `:deploy ${opts.deploy} ` : ''}${opts.extra ?? ''}
- :spec {:Image ${JSON.stringify(image)}${env} :HostConfig {:NetworkMode "none"}}}
+ :spec {:Image ${JSON.stringify(image)}${env}${container} :HostConfig {:NetworkMode "none"${host}}}}
 `;
 }
 
@@ -228,6 +247,24 @@ export function e2eSuite() {
     },
     get dockerConfig(): string {
       return dockerConfig;
+    },
+    /**
+     * A spec dir holding `files` and a condod on it (on `dockerHost` if given), both cleaned up
+     * after the test (condod is SIGKILLed).
+     */
+    async start(files: Record<string, string> = {}, opts: { dockerHost?: string } = {}) {
+      const dir = await makeSpecDir(files);
+      cleanups.add(() => dir.cleanup());
+      const statePath = path.join(this.scratch, `${path.basename(dir.path)}.db`);
+      const condod = Condod.start({
+        prefixes: [dir.path],
+        statePath,
+        run,
+        dockerConfig,
+        ...(opts.dockerHost ? { dockerHost: opts.dockerHost } : {}),
+      });
+      cleanups.add(() => condod.kill('SIGKILL'));
+      return { dir, condod, statePath };
     },
   };
 }
