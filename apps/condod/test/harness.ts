@@ -268,3 +268,46 @@ export function e2eSuite() {
     },
   };
 }
+
+/**
+ * Starts condod on `prefixes` for one test of an `e2eSuite`: its state database in the scratch
+ * directory (or `statePath`), the suite's Docker config, SIGKILLed by the test's cleanups.
+ */
+export function startCondod(
+  suite: ReturnType<typeof e2eSuite>,
+  prefixes: string[],
+  opts: { statePath?: string; args?: string[]; dockerConfig?: string } = {},
+): { condod: Condod; statePath: string } {
+  const statePath =
+    opts.statePath ?? path.join(suite.scratch, `${path.basename(prefixes[0] ?? 'state')}.db`);
+  const condod = Condod.start({
+    prefixes,
+    statePath,
+    run: suite.run,
+    dockerConfig: opts.dockerConfig ?? suite.dockerConfig,
+    ...(opts.args ? { args: opts.args } : {}),
+  });
+  suite.cleanups.add(() => condod.kill('SIGKILL'));
+  return { condod, statePath };
+}
+
+/** Reads one of condod's HTTP routes (`--server`): status and parsed JSON (or text) body. */
+export async function httpGet(
+  url: string,
+): Promise<{ status: number; body: unknown; text: string }> {
+  const res = await fetch(url);
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON (/metrics)
+  }
+  return { status: res.status, body, text };
+}
+
+/** The API base URL condod logged after starting with `--server 0`. */
+export async function apiUrl(condod: Condod): Promise<string> {
+  const line = await condod.waitFor((l) => typeof l.url === 'string' && /HTTP API/.test(l.msg));
+  return line.url as string;
+}
