@@ -12,6 +12,8 @@ const packages = [
   'state-machine',
   'docker-driver',
   'store-sqlite',
+  'types',
+  'expose-core',
   'expose-consul',
   'expose-etcd',
   'http-api',
