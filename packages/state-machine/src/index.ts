@@ -3,9 +3,12 @@
  * effects]`, with no I/O, no clock and no randomness, plus a small reference interpreter.
  */
 export {
+  DISPOSAL_RETRY_BASE_MS,
+  DISPOSAL_RETRY_MAX_MS,
   MachineErrorCodes,
   RETRY_BASE_MS,
   RETRY_MAX_MS,
+  disposalRetryDelayMs,
   imageOf,
   initial,
   reconcile,
@@ -17,6 +20,8 @@ export type { ContainerView, ServiceView } from './snapshot.js';
 export { SnapshotInvalidError, SnapshotVersionError, StateMachineError } from './errors.js';
 export { SNAPSHOT_VERSION, STATE_NAMES } from './types.js';
 export type {
+  Alternate,
+  ContainerHealth,
   ContainerRecord,
   Deploy,
   DeployStep,

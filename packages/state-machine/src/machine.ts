@@ -11,6 +11,8 @@
 //   current -> Stable                  otherwise Init
 
 import type {
+  Alternate,
+  ContainerHealth,
   ContainerRecord,
   Deploy,
   Disposal,
@@ -30,6 +32,11 @@ export const RETRY_BASE_MS = 10_000;
 /** Cap of the retry delay. */
 export const RETRY_MAX_MS = 300_000;
 
+/** First retry delay of a failed stop or remove; it doubles with every failure of that container. */
+export const DISPOSAL_RETRY_BASE_MS = 2_000;
+/** Cap of the delay between retries of a failed stop or remove. */
+export const DISPOSAL_RETRY_MAX_MS = 60_000;
+
 /** Codes of the errors the machine itself records in `lastError`. */
 export const MachineErrorCodes = {
   healthTimeout: 'ERR_CONDO_HEALTH_TIMEOUT',
@@ -46,6 +53,12 @@ interface Work extends SnapshotBase {
 }
 
 type Fx = Effect[];
+
+/** The delay before retrying a stop or remove that failed `failures` times: 2 s, 4 s ... max 1 min. */
+export function disposalRetryDelayMs(failures: number): number {
+  const exp = Math.min(Math.max(0, failures - 1), 5);
+  return Math.min(DISPOSAL_RETRY_MAX_MS, DISPOSAL_RETRY_BASE_MS * 2 ** exp);
+}
 
 /** The delay before retry number `attempts` (1-based): 10 s, 20 s, 40 s ... capped at 5 min. */
 export function retryDelayMs(attempts: number): number {
@@ -69,6 +82,7 @@ export function initial(): Snapshot {
     suspended: false,
     deferredSpec: null,
     removed: false,
+    alternate: null,
   };
 }
 
@@ -116,6 +130,8 @@ export function reconcile(
   for (const d of disposing) {
     if (!seen.has(d.id)) continue;
     claimed.add(d.id);
+    // Its retry timer died with the previous process: the call is issued again now.
+    d.retry = null;
     if (d.phase === 'stopping' && running(d.id)) {
       w.disposing.push(d);
       fx.push({ type: 'stop', containerId: d.id, timeoutSeconds: d.timeoutSeconds });
@@ -146,7 +162,8 @@ export function reconcile(
       failDeploy(w, fx, now, goneError(d.container), n);
     }
   } else {
-    if (cur && !running(cur.id)) {
+    const died = cur !== null && !running(cur.id);
+    if (cur && died) {
       w.current = null;
       if (seen.has(cur.id)) dispose(w, fx, cur, 0, true);
       w.lastError = { ...goneError(cur), at: now };
@@ -154,16 +171,16 @@ export function reconcile(
       fx.push({ type: 'monitor', containerId: cur.id });
     }
     if (d) {
+      // The current container died beside a deploy: its revision is the alternate.
+      if (cur && died) w.alternate = repairOf(cur, now);
       const overlap = oldTimer?.purpose === 'overlap' ? oldTimer : null;
       reconcileDeploy(w, fx, d, now, { running, exists: (id) => seen.has(id), overlap });
-    } else if (w.pending && !(w.pending.rejected && cur && !w.current)) {
-      if (!w.pending.rejected) setTimer(w, fx, 'retry', oldTimer?.at ?? now);
-    } else if (cur && !w.current) {
-      // A stable container died while condo was away: start a fresh one (of its own revision,
-      // also when the pending one was rejected).
-      w.pending = { spec: cur.spec, rejected: false };
-      w.attempts = 0;
-      setTimer(w, fx, 'retry', now + RETRY_BASE_MS);
+    } else if (cur && died) {
+      // The current container died while condo was away: start a fresh one of its revision
+      // (a newer pending one, even a rejected one, becomes the alternate).
+      restartCurrent(w, fx, cur, now, oldTimer?.at ?? now);
+    } else if (w.pending && !w.pending.rejected) {
+      setTimer(w, fx, 'retry', oldTimer?.at ?? now);
     }
   }
 
@@ -232,6 +249,7 @@ function handle(w: Work, e: Event, fx: Fx): void {
         // removals again (both are idempotent); untracked creates are left to a reconcile.
         w.strays = [];
         for (const d of w.disposing) {
+          clearRetry(fx, d);
           fx.push(
             d.phase === 'stopping'
               ? { type: 'stop', containerId: d.id, timeoutSeconds: d.timeoutSeconds }
@@ -260,6 +278,8 @@ function handle(w: Work, e: Event, fx: Fx): void {
     case 'suspendRequested':
       w.suspended = true;
       if (w.timer) fx.push({ type: 'cancelTimer', timerId: w.timer.id });
+      // Retries of failed stops and removes are issued again when the service resumes.
+      for (const d of w.disposing) clearRetry(fx, d);
       if (w.current) fx.push({ type: 'unmonitor', containerId: w.current.id });
       if (w.deploy?.container) fx.push({ type: 'unmonitor', containerId: w.deploy.container.id });
       return;
@@ -285,6 +305,7 @@ function handle(w: Work, e: Event, fx: Fx): void {
       const d = w.deploy;
       if (d?.step === 'start' && d.container?.id === e.id) {
         d.step = 'health';
+        d.container.health = 'starting';
         fx.push({ type: 'monitor', containerId: e.id });
         setTimer(w, fx, 'health', e.at + d.spec.healthTimeoutSeconds * 1000);
       }
@@ -298,11 +319,14 @@ function handle(w: Work, e: Event, fx: Fx): void {
       return;
     }
     case 'containerHealthy':
+      recordHealth(w, e.id, e.health ?? 'healthy');
       onHealthy(w, fx, e.id, e.at);
       return;
     case 'containerUnhealthy': {
+      recordHealth(w, e.id, 'unhealthy');
       const d = w.deploy;
-      if (d?.step === 'health' && d.container?.id === e.id) {
+      // Before the stable one is stopped (health wait or `[:After n]` overlap) it fails the deploy.
+      if ((d?.step === 'health' || d?.step === 'overlap') && d.container?.id === e.id) {
         const message = e.message ?? `container ${d.container.name} reported unhealthy`;
         failDeploy(w, fx, e.at, { code: MachineErrorCodes.unhealthy, message }, d.container);
       }
@@ -315,18 +339,27 @@ function handle(w: Work, e: Event, fx: Fx): void {
       onStopped(w, fx, e.id, e.at, false);
       return;
     case 'stopFailed':
-      if (w.disposing.some((d) => d.id === e.id)) w.lastError = { ...e.error, at: e.at };
+      if (w.disposing.some((d) => d.id === e.id && d.phase === 'stopping')) {
+        w.lastError = { ...e.error, at: e.at };
+      }
       onStopped(w, fx, e.id, e.at, true);
       return;
     case 'containerRemoved':
+      for (const d of w.disposing) if (d.id === e.id) clearRetry(fx, d);
       w.disposing = w.disposing.filter((d) => d.id !== e.id);
       return;
-    case 'removeFailed':
-      if (w.disposing.some((d) => d.id === e.id)) {
-        w.lastError = { ...e.error, at: e.at };
-        w.disposing = w.disposing.filter((d) => d.id !== e.id);
-      }
+    case 'removeFailed': {
+      // Kept, and retried (forced) with backoff until the engine confirms it is gone. A result
+      // while a retry is already scheduled is a duplicate.
+      const entry = w.disposing.find((d) => d.id === e.id);
+      if (entry?.phase !== 'removing' || entry.retry) return;
+      w.lastError = { ...e.error, at: e.at };
+      entry.failures += 1;
+      const id = nextId(w);
+      entry.retry = { id, at: e.at + disposalRetryDelayMs(entry.failures) };
+      fx.push({ type: 'schedule', timerId: id, at: entry.retry.at });
       return;
+    }
     case 'timerFired':
       onTimer(w, fx, e.timerId, e.at);
       return;
@@ -348,6 +381,11 @@ function onSpecChanged(w: Work, fx: Fx, spec: ServiceSpec, at: number): void {
     if (hadSpecError && w.current && !w.deploy && !w.pending) w.lastError = null;
     return;
   }
+  // Nothing runs and two revisions compete: the newer one is replaced by `spec`; the current
+  // revision stays the alternate (unless it is `spec`, or is being deployed right now).
+  const repair = repairCandidate(w, at);
+  w.alternate = null;
+  if (repair && w.deploy?.spec.hash === spec.hash) return;
   // Past the overlap the new container is the stable one already: promote it first.
   if (w.deploy?.step === 'retire') abortDeploy(w, fx, at);
   if (w.current && spec.hash === w.current.spec.hash) {
@@ -362,7 +400,46 @@ function onSpecChanged(w: Work, fx: Fx, spec: ServiceSpec, at: number): void {
   abortDeploy(w, fx, at);
   w.pending = null;
   w.attempts = 0;
+  if (repair && repair.spec.hash !== spec.hash) w.alternate = repair;
   beginDeploy(w, fx, spec, at);
+}
+
+/** While two revisions compete, the current (older) one, as an alternate. */
+function repairCandidate(w: Work, at: number): Alternate | null {
+  const alt = w.alternate;
+  if (!alt) return null;
+  if (!alt.newer) return alt;
+  const spec = w.deploy?.spec ?? w.pending?.spec;
+  if (!spec) return null;
+  const retryAt = w.timer?.purpose === 'retry' ? w.timer.at : at;
+  const rejected = w.pending?.rejected ?? false;
+  return { spec, rejected, attempts: w.attempts, retryAt, newer: false };
+}
+
+/** The current revision to start afresh after its container died beside a newer revision. */
+function repairOf(cur: ContainerRecord, at: number): Alternate {
+  return {
+    spec: cur.spec,
+    rejected: false,
+    attempts: 0,
+    retryAt: at + RETRY_BASE_MS,
+    newer: false,
+  };
+}
+
+/**
+ * The current container died and Docker won't restart it: a fresh one of its revision is started
+ * in 10 s (no attempt counted). A newer revision waiting for its retry at `retryAt` (even a
+ * rejected one) becomes the alternate: it has its turn again once the current revision runs.
+ */
+function restartCurrent(w: Work, fx: Fx, cur: ContainerRecord, at: number, retryAt: number): void {
+  if (w.pending) {
+    const { spec, rejected } = w.pending;
+    w.alternate = { spec, rejected, attempts: w.attempts, retryAt, newer: true };
+  }
+  w.pending = { spec: cur.spec, rejected: false };
+  w.attempts = 0;
+  setTimer(w, fx, 'retry', at + RETRY_BASE_MS);
 }
 
 function onCreated(w: Work, fx: Fx, e: Extract<Event, { type: 'containerCreated' }>): void {
@@ -420,16 +497,15 @@ function onExited(w: Work, fx: Fx, e: Extract<Event, { type: 'containerExited' }
     if (d.step === 'overlap') {
       clearTimer(w, fx);
       promote(w, fx, e.at);
+    } else {
+      // The deploy goes on; should it fail, the current revision is started afresh.
+      w.alternate = repairOf(cur, e.at);
     }
     return;
   }
-  if (w.pending && !w.pending.rejected) return; // TryAgain(S, at), as upstream
-  // B13: a stable container died and Docker won't restart it: start a fresh one (of its own
-  // revision, also when the pending one was rejected: that one is not retried).
-  if (w.pending) clearTimer(w, fx);
-  w.pending = { spec: cur.spec, rejected: false };
-  w.attempts = 0;
-  setTimer(w, fx, 'retry', e.at + RETRY_BASE_MS);
+  // B13: a stable container died and Docker won't restart it: start a fresh one of its own
+  // revision; a newer revision waiting for a retry keeps retrying once it runs again.
+  restartCurrent(w, fx, cur, e.at, w.timer?.at ?? e.at);
 }
 
 function onStopped(w: Work, fx: Fx, id: string, at: number, failed: boolean): void {
@@ -450,7 +526,18 @@ function onStopped(w: Work, fx: Fx, id: string, at: number, failed: boolean): vo
 
 function onTimer(w: Work, fx: Fx, timerId: number, at: number): void {
   const t = w.timer;
-  if (t?.id !== timerId) return; // stale: replaced or cancelled
+  if (t?.id !== timerId) {
+    // A retry of a failed stop or remove (forced), else stale: replaced or cancelled.
+    const entry = w.disposing.find((x) => x.retry?.id === timerId);
+    if (!entry) return;
+    entry.retry = null;
+    fx.push(
+      entry.phase === 'stopping'
+        ? { type: 'stop', containerId: entry.id, timeoutSeconds: entry.timeoutSeconds }
+        : { type: 'remove', containerId: entry.id, force: true },
+    );
+    return;
+  }
   w.timer = null;
   const d = w.deploy;
   if (t.purpose === 'health' && d?.step === 'health' && d.container) {
@@ -470,9 +557,10 @@ function shutdown(w: Work, fx: Fx, removed: boolean): void {
   clearTimer(w, fx);
   const d = w.deploy;
   if (d) {
-    if (d.step === 'create' && d.op !== null) w.strays.push(d.op);
+    cancelInFlight(w, fx, d);
     if (d.container) dispose(w, fx, d.container, d.spec.stopTimeoutSeconds, false);
   }
+  w.alternate = null;
   if (w.current) dispose(w, fx, w.current, w.current.spec.stopTimeoutSeconds, false);
   w.deploy = null;
   w.current = null;
@@ -498,9 +586,9 @@ function beginDeploy(w: Work, fx: Fx, spec: ServiceSpec, at: number): void {
   if (image === null) {
     const message = 'the container spec has no "Image" string';
     failDeploy(w, fx, at, { code: MachineErrorCodes.noImage, message }, null);
-  } else if (spec.pull === 'never') {
-    afterPull(w, fx, d);
   } else {
+    // Every policy, `never` included (the driver then checks the image is present): with
+    // `[:Before]` the old container is stopped only once the image is known to be here.
     d.op = nextId(w);
     fx.push({ type: 'pull', op: d.op, image, policy: spec.pull, specHash: spec.hash });
   }
@@ -520,6 +608,15 @@ function afterPull(w: Work, fx: Fx, d: Deploy): void {
 function settle(w: Work, fx: Fx): void {
   const d = w.deploy;
   if (d?.step !== 'drain' || w.suspended || w.strays.length > 0) return;
+  if (hasFixedName(d.spec)) {
+    // A fixed `:Name` is held until its container is gone: remove the kept failed container
+    // and wait until every container on its way out is removed.
+    if (w.kept) {
+      removeLater(w, fx, w.kept.id, w.kept.name, true);
+      w.kept = null;
+    }
+    if (w.disposing.length > 0) return;
+  }
   if (w.disposing.some((x) => !x.stopped)) return;
   d.step = 'create';
   d.op = nextId(w);
@@ -536,9 +633,19 @@ function abortDeploy(w: Work, fx: Fx, at: number): void {
     promote(w, fx, at);
     return;
   }
-  if (d.step === 'create' && d.op !== null) w.strays.push(d.op);
+  cancelInFlight(w, fx, d);
   if (d.container) dispose(w, fx, d.container, d.spec.stopTimeoutSeconds, false);
   w.deploy = null;
+}
+
+/**
+ * The pull or create of an abandoned deploy: `cancel` it. A create's result may still bring a
+ * container (it had already happened): it is a stray, removed when it lands.
+ */
+function cancelInFlight(w: Work, fx: Fx, d: Deploy): void {
+  if (d.op === null) return;
+  if (d.step === 'create') w.strays.push(d.op);
+  fx.push({ type: 'cancel', op: d.op });
 }
 
 function failDeploy(
@@ -558,8 +665,18 @@ function failDeploy(
   w.lastError = { code: error.code, message: error.message, at };
   const max = d.spec.maxAttempts;
   const rejected = max !== null && w.attempts >= max;
+  const retryAt = at + retryDelayMs(w.attempts);
+  const alt = w.alternate;
+  if (alt && !alt.rejected) {
+    // Two revisions compete while nothing runs: the other one has its turn, at its own time.
+    w.alternate = { spec: d.spec, rejected, attempts: w.attempts, retryAt, newer: !alt.newer };
+    w.pending = { spec: alt.spec, rejected: false };
+    w.attempts = alt.attempts;
+    setTimer(w, fx, 'retry', Math.max(alt.retryAt, at));
+    return;
+  }
   w.pending = { spec: d.spec, rejected };
-  if (!rejected) setTimer(w, fx, 'retry', at + retryDelayMs(w.attempts));
+  if (!rejected) setTimer(w, fx, 'retry', retryAt);
 }
 
 /** The next container passed (and `[:After n]`'s n seconds are over): stop the old one. */
@@ -579,11 +696,20 @@ function promote(w: Work, fx: Fx, at: number): void {
   w.deploy = null;
   w.pending = null;
   w.attempts = 0;
-  if (!w.specErrorPending) w.lastError = null;
   if (w.kept) {
     removeLater(w, fx, w.kept.id, w.kept.name, true);
     w.kept = null;
   }
+  const alt = w.alternate;
+  w.alternate = null;
+  if (alt?.newer) {
+    // The current revision runs again: the newer one is pending beside it, as before it died.
+    w.pending = { spec: alt.spec, rejected: alt.rejected };
+    w.attempts = alt.attempts;
+    if (!alt.rejected) setTimer(w, fx, 'retry', Math.max(alt.retryAt, at));
+    return;
+  }
+  if (!w.specErrorPending) w.lastError = null;
 }
 
 function dispose(
@@ -602,6 +728,8 @@ function dispose(
     keep: keepIt,
     stopped: false,
     timeoutSeconds,
+    failures: 0,
+    retry: null,
   });
   fx.push({ type: 'stop', containerId: c.id, timeoutSeconds });
 }
@@ -609,10 +737,39 @@ function dispose(
 function removeLater(w: Work, fx: Fx, id: string, name: string, stopped: boolean): void {
   const existing = w.disposing.find((x) => x.id === id);
   if (existing?.phase === 'removing') return;
-  if (existing) w.disposing = w.disposing.filter((x) => x !== existing);
-  const entry: Disposal = { id, name, phase: 'removing', keep: false, stopped, timeoutSeconds: 0 };
+  if (existing) {
+    clearRetry(fx, existing);
+    w.disposing = w.disposing.filter((x) => x !== existing);
+  }
+  const entry: Disposal = {
+    id,
+    name,
+    phase: 'removing',
+    keep: false,
+    stopped,
+    timeoutSeconds: 0,
+    failures: 0,
+    retry: null,
+  };
   w.disposing.push(entry);
   fx.push({ type: 'remove', containerId: id, force: true });
+}
+
+function clearRetry(fx: Fx, d: Disposal): void {
+  if (!d.retry) return;
+  fx.push({ type: 'cancelTimer', timerId: d.retry.id });
+  d.retry = null;
+}
+
+/** Health as Docker last reported it, on the current and the next container alike. */
+function recordHealth(w: Work, id: string, health: ContainerHealth): void {
+  for (const c of [w.current, w.deploy?.container]) if (c?.id === id) c.health = health;
+}
+
+/** The container body names the container (`Name`): only one container can have it at a time. */
+function hasFixedName(spec: ServiceSpec): boolean {
+  const name = spec.container['Name'];
+  return typeof name === 'string' && name !== '';
 }
 
 function keep(w: Work, fx: Fx, c: { id: string; name: string }): void {
@@ -658,7 +815,9 @@ function knows(w: Work, id: string): boolean {
   );
 }
 
+/** The revision the service is heading for: the newer one while two compete. */
 function targetSpec(w: Work): ServiceSpec | null {
+  if (w.alternate?.newer) return w.alternate.spec;
   return w.deploy?.spec ?? w.pending?.spec ?? w.current?.spec ?? null;
 }
 
@@ -678,6 +837,7 @@ function thaw(s: Snapshot): Work {
     suspended: c.suspended,
     deferredSpec: c.deferredSpec,
     removed: c.removed,
+    alternate: c.alternate,
     current: null,
     deploy: null,
     pending: null,
@@ -720,6 +880,7 @@ function freeze(w: Work): Snapshot {
     suspended: w.suspended,
     deferredSpec: w.deferredSpec,
     removed: w.removed,
+    alternate: w.alternate,
   };
   const v = SNAPSHOT_VERSION;
   if (w.deploy) {

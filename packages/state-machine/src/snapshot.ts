@@ -1,5 +1,5 @@
 import { SnapshotInvalidError, SnapshotVersionError } from './errors.js';
-import type { ContainerRecord, LastError, Snapshot, StateName } from './types.js';
+import type { ContainerHealth, ContainerRecord, LastError, Snapshot, StateName } from './types.js';
 import { SNAPSHOT_VERSION, STATE_NAMES } from './types.js';
 
 /** One container as the daemon shows it (`/v1/state`'s `current` and `next`). */
@@ -10,6 +10,12 @@ export interface ContainerView {
   specHash: string;
   createdAt: number;
   stableAt: number | null;
+  /**
+   * Docker's last reported health: `starting` until the first report, `none` for a container
+   * without HEALTHCHECK that stayed running for 1 s. (Snapshots written before health was
+   * recorded show `healthy` for a stable container, `starting` for another.)
+   */
+  health: ContainerHealth;
 }
 
 /** What the daemon shows for a service. Times are epoch ms. */
@@ -27,7 +33,10 @@ export interface ServiceView {
   attempts: number;
 }
 
-/** The per-service view (`state, current, next, pendingSpec, retryAt, lastError`) of a snapshot. */
+/**
+ * The per-service view (`state, current, next, pendingSpec, retryAt, lastError`) of a snapshot.
+ * `current` is the stable container, `next` the one being deployed (in `Wait` too).
+ */
 export function describe(snapshot: Snapshot): ServiceView {
   const view = (c: ContainerRecord | null): ContainerView | null =>
     c && {
@@ -37,6 +46,7 @@ export function describe(snapshot: Snapshot): ServiceView {
       specHash: c.spec.hash,
       createdAt: c.createdAt,
       stableAt: c.stableAt,
+      health: c.health ?? (c.stableAt === null ? 'starting' : 'healthy'),
     };
   const retryAt = snapshot.timer?.purpose === 'retry' ? snapshot.timer.at : null;
   const base = {
@@ -51,8 +61,8 @@ export function describe(snapshot: Snapshot): ServiceView {
     case 'Wait':
       return {
         ...base,
-        current: view(snapshot.deploy.container),
-        next: null,
+        current: null,
+        next: view(snapshot.deploy.container),
         pendingSpec: snapshot.deploy.spec.hash,
         rejected: false,
       };
@@ -91,8 +101,12 @@ export function describe(snapshot: Snapshot): ServiceView {
   }
 }
 
-/** The hash of the revision the service is heading for (deploying, retrying or running). */
+/**
+ * The hash of the revision the service is heading for (deploying, retrying or running): the
+ * newer one while the current revision is being started afresh beside it.
+ */
 export function targetHash(snapshot: Snapshot): string | null {
+  if (snapshot.alternate?.newer) return snapshot.alternate.spec.hash;
   switch (snapshot.state) {
     case 'Init':
       return null;
@@ -121,15 +135,17 @@ export function isRemovable(snapshot: Snapshot): boolean {
 }
 
 /**
- * Checks a persisted value (parsed JSON) and returns it as a snapshot. Throws
- * `SnapshotVersionError` for another schema version and `SnapshotInvalidError` for anything
- * that is not a snapshot.
+ * Checks a persisted value (parsed JSON) and returns it as a snapshot of the current version,
+ * migrating one written by an earlier version (1: no `alternate`, disposals without `failures`
+ * and `retry`). Throws `SnapshotVersionError` for an unknown (newer) schema version and
+ * `SnapshotInvalidError` for anything that is not a snapshot. Does not mutate `value`.
  */
 export function parseSnapshot(value: unknown): Snapshot {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new SnapshotInvalidError('not an object');
   }
-  const v = value as Record<string, unknown>;
+  let v = value as Record<string, unknown>;
+  if (v['version'] === 1) v = fromVersion1(v);
   if (v['version'] !== SNAPSHOT_VERSION)
     throw new SnapshotVersionError(v['version'], SNAPSHOT_VERSION);
   const state = v['state'];
@@ -152,6 +168,7 @@ export function parseSnapshot(value: unknown): Snapshot {
   need('kept', (x) => x === null || isObject(x));
   need('lastError', (x) => x === null || isObject(x));
   need('deferredSpec', (x) => x === null || isObject(x));
+  need('alternate', (x) => x === null || isObject(x));
   if (state === 'Stable' || state === 'WaitNext' || state === 'TryAgainNext')
     need('current', isObject);
   if (state === 'Wait' || state === 'WaitNext') need('deploy', isObject);
@@ -159,5 +176,15 @@ export function parseSnapshot(value: unknown): Snapshot {
     need('spec', isObject);
     need('rejected', (x) => typeof x === 'boolean');
   }
-  return value as Snapshot;
+  return v as unknown as Snapshot;
+}
+
+/** Version 1 -> 2: nothing competes (`alternate: null`), no disposal has failed yet. */
+function fromVersion1(v: Record<string, unknown>): Record<string, unknown> {
+  const disposing = Array.isArray(v['disposing'])
+    ? v['disposing'].map((d: unknown) =>
+        typeof d === 'object' && d !== null ? { failures: 0, retry: null, ...d } : d,
+      )
+    : v['disposing'];
+  return { ...v, version: 2, disposing, alternate: v['alternate'] ?? null };
 }

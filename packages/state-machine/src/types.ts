@@ -2,8 +2,11 @@
 // Everything here is plain JSON so that a snapshot survives persistence, publication and
 // `kill -9`, and so that effects can be logged and asserted on.
 
-/** Version of the snapshot layout; bumped on any incompatible change. */
-export const SNAPSHOT_VERSION = 1;
+/**
+ * Version of the snapshot layout; bumped on any incompatible change. `parseSnapshot` reads
+ * version 1 too (no `alternate`, disposals without `failures` and `retry`).
+ */
+export const SNAPSHOT_VERSION = 2;
 
 /** `[:Before]` or `[:After n]` (n in seconds). */
 export type DeployStrategy = { kind: 'Before' } | { kind: 'After'; delaySeconds: number };
@@ -94,7 +97,11 @@ export interface Timer {
   purpose: TimerPurpose;
 }
 
-/** A container on its way out: being stopped, then removed (unless it is kept as the failed one). */
+/**
+ * A container on its way out: being stopped, then removed (unless it is kept as the failed one).
+ * It stays here until the engine confirms the container is gone: a failed stop is followed by a
+ * forced remove, a failed remove is retried (forced) with backoff, without end.
+ */
 export interface Disposal {
   id: string;
   name: string;
@@ -104,6 +111,31 @@ export interface Disposal {
   /** Known to be stopped; a container still running, or created and never started, is not. */
   stopped: boolean;
   timeoutSeconds: number;
+  /** Failed calls in a row (stop or remove); the next retry waits `disposalRetryDelayMs(failures)`. */
+  failures: number;
+  /**
+   * The timer of the next retry after a failure, or `null` while a call is in flight. Each
+   * disposal has its own timer, apart from the service's one (`SnapshotBase.timer`).
+   */
+  retry: { id: number; at: number } | null;
+}
+
+/**
+ * While nothing of the service runs, two revisions may compete: the current revision, whose
+ * container died and is started afresh, and a newer one that failed and keeps retrying. The
+ * snapshot's deploy or pending spec is the one whose turn it is; this is the other one, with its
+ * own attempts and retry time. A failure hands the turn to the other one; the first that passes
+ * ends the contest (when the older one passes, the newer is pending beside it again).
+ */
+export interface Alternate {
+  spec: ServiceSpec;
+  rejected: boolean;
+  /** Failed attempts of this revision. */
+  attempts: number;
+  /** Epoch ms from which it may be tried again. */
+  retryAt: number;
+  /** It is the newer revision (the one the spec file asks for), not the current one. */
+  newer: boolean;
 }
 
 /** The most recent failed container, stopped and kept for `docker logs` until the next success. */
@@ -133,6 +165,8 @@ export interface SnapshotBase {
   deferredSpec: ServiceSpec | null;
   /** The spec file is gone: once nothing is left to clean up, the service can be dropped. */
   removed: boolean;
+  /** The other revision while two compete and nothing runs (see `Alternate`), else `null`. */
+  alternate: Alternate | null;
 }
 
 /** No spec deployed, nothing running (after a stop, or never started). */
@@ -210,7 +244,13 @@ export type Event =
   | { type: 'createFailed'; at: number; op: number; error: ReportedError }
   | { type: 'containerStarted'; at: number; id: string }
   | { type: 'startFailed'; at: number; id: string; error: ReportedError }
-  | { type: 'containerHealthy'; at: number; id: string }
+  | {
+      type: 'containerHealthy';
+      at: number;
+      id: string;
+      /** `none`: the container has no HEALTHCHECK and stayed running for 1 s (default `healthy`). */
+      health?: 'healthy' | 'none';
+    }
   | { type: 'containerUnhealthy'; at: number; id: string; message?: string }
   | {
       type: 'containerExited';

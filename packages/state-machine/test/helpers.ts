@@ -93,6 +93,17 @@ export class Harness {
     return this.send({ type: 'timerFired', timerId: t.id });
   }
 
+  /** Fires the earliest retry of a failed stop or remove. */
+  fireDisposalRetry(): Effect[] {
+    const t = this.s.disposing
+      .map((d) => d.retry)
+      .filter((r): r is NonNullable<typeof r> => r != null)
+      .sort((a, b) => a.at - b.at)[0];
+    if (!t) throw new Error(`no disposal retry in ${JSON.stringify(this.s)}`);
+    this.now = Math.max(this.now, t.at);
+    return this.send({ type: 'timerFired', timerId: t.id });
+  }
+
   /** From a new spec to the health step of container `id` (pull, create, start). */
   deploy(spec: ServiceSpec | null, id: string): void {
     if (spec) this.send({ type: 'specChanged', spec });

@@ -108,12 +108,13 @@ describe('actualize table (upstream 7.3)', () => {
     expect(r.fx).toContainEqual({ type: 'monitor', containerId: 'c1' });
   });
 
-  it('TryAgainNext(s, S, at), s dead: TryAgain(S, at) keeping the original at', () => {
+  it("TryAgainNext(s, S, at), s dead: s's revision started afresh in 10 s, S keeps its at as the alternate", () => {
     const h = tryAgainNext();
     const at = h.s.timer?.at;
     const r = restore(h.s, []);
     expect(r.s.state).toBe('TryAgain');
-    expect(view(r.s)).toMatchObject({ pendingSpec: good2.hash, retryAt: at });
+    expect(view(r.s)).toMatchObject({ pendingSpec: good.hash, retryAt: LATER + 10_000 });
+    expect(r.s.alternate).toMatchObject({ spec: good2, retryAt: at, attempts: 1, newer: true });
   });
 
   it('TryAgainNext with a rejected revision, s dead: the stable revision is started again', () => {
@@ -136,7 +137,7 @@ describe('actualize table (upstream 7.3)', () => {
   it('WaitNext(s, n), only n alive: Wait(n)', () => {
     const r = restore(waitNext().s, [dead('c1'), alive('c2')]);
     expect(r.s.state).toBe('Wait');
-    expect(view(r.s).current?.id).toBe('c2');
+    expect(view(r.s)).toMatchObject({ current: null, next: { id: 'c2' } });
   });
 
   it('WaitNext(s, n), only s alive: TryAgainNext(s, n.spec, now + 10 s), the dead n cleaned up', () => {
@@ -146,10 +147,11 @@ describe('actualize table (upstream 7.3)', () => {
     expect(r.fx).toContainEqual({ type: 'stop', containerId: 'c2', timeoutSeconds: 0 });
   });
 
-  it('WaitNext(s, n), both dead: TryAgain(n.spec, now + 10 s)', () => {
+  it("WaitNext(s, n), both dead: TryAgain(s's revision, now + 10 s), n's spec the alternate", () => {
     const r = restore(waitNext().s, []);
     expect(r.s.state).toBe('TryAgain');
-    expect(view(r.s)).toMatchObject({ retryAt: LATER + 10_000, pendingSpec: good2.hash });
+    expect(view(r.s)).toMatchObject({ retryAt: LATER + 10_000, pendingSpec: good.hash });
+    expect(r.s.alternate).toMatchObject({ spec: good2, attempts: 1, newer: true });
   });
 });
 
