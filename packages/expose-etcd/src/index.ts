@@ -1,6 +1,38 @@
 /**
- * @condo/expose-etcd: Publish service snapshots to etcd under a lease and read the fleet-wide state back.
- *
- * Not implemented yet; this module only reserves the package's public entry point.
+ * @condo/expose-etcd: publish service snapshots to etcd under a lease and read the fleet-wide
+ * state back.
  */
-export {};
+import { createExporter } from '@condo/expose-core';
+import type { Exporter, ExposureTimings } from '@condo/expose-core';
+import type { Clock } from '@condo/types';
+import { createEtcdStore } from './etcd-store.js';
+import type { EtcdStoreOptions } from './etcd-store.js';
+
+export interface EtcdExporterOptions extends EtcdStoreOptions, ExposureTimings {
+  /** Key prefix (`--etcd-prefix`), `condo` by default; surrounding slashes are dropped. */
+  prefix?: string;
+  /** This host's name (`--host`). */
+  host: string;
+  /** The daemon's stable instance id. */
+  instance: string;
+  clock?: Clock;
+  /** Connection state changes, one line each (never per retry). */
+  log?: (level: 'info' | 'warn', message: string) => void;
+}
+
+/**
+ * The exporter contract on etcd: each service is a key `<prefix>/<service>/<instance>` bound to
+ * this daemon's lease (TTL `ttlMs`, 10 s, kept alive every `renewMs`, 3 s); a lost lease is
+ * re-granted and everything re-published. Never contacts etcd synchronously: construction
+ * succeeds with etcd down. Throws `ERR_CONDO_EXPOSE_BAD_OPTION` for an empty prefix.
+ */
+export function createEtcdExporter(options: EtcdExporterOptions): Exporter {
+  return createExporter({
+    ...options,
+    prefix: options.prefix ?? 'condo',
+    store: createEtcdStore(options),
+  });
+}
+
+export { createEtcdStore };
+export type { EtcdStoreOptions };
