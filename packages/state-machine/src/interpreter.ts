@@ -8,6 +8,13 @@
 // effects (pull, create, start, stop, remove) run one after the other in the order they were
 // emitted; bookkeeping effects (persist, publish, schedule, cancelTimer, monitor, unmonitor)
 // run when emitted. Docker effects wait for the persists emitted before them.
+//
+// Cancelling: a `cancel` effect drops the queued pull or create with its op, or aborts it if it
+// runs (an AbortSignal into the driver); its result event still arrives (a failure with code
+// `ERR_CONDO_CANCELLED`, or `containerCreated` when the create had already happened). An aborted
+// pull is not waited for, so a stop never waits behind an obsolete pull. The machine cancels the
+// pulls and creates of every revision it abandons, so the queue holds only live work whatever
+// the edit rate.
 
 import { transition } from './machine.js';
 import type { Effect, Event, PullPolicy, ReportedError, ServiceSpec, Snapshot } from './types.js';
@@ -81,6 +88,15 @@ export interface ServiceRunnerOptions {
 
 type DockerEffect = Extract<Effect, { type: 'pull' | 'create' | 'start' | 'stop' | 'remove' }>;
 
+/** A Docker effect waiting or running, with the abort of its driver call. */
+interface Job {
+  effect: DockerEffect;
+  abort: AbortController;
+}
+
+/** The code of the failure event of a cancelled pull or create. */
+export const CANCELLED = 'ERR_CONDO_CANCELLED';
+
 /** Drives one service: `send` events in, effects run against the driver. */
 export class ServiceRunner {
   readonly #driver: Driver;
@@ -89,7 +105,8 @@ export class ServiceRunner {
   #snapshot: Snapshot;
   readonly #mailbox: Event[] = [];
   #processing = false;
-  readonly #queue: DockerEffect[] = [];
+  readonly #queue: Job[] = [];
+  #running: Job | undefined;
   #working = false;
   #persisted: Promise<void> = Promise.resolve();
   readonly #timers = new Map<number, unknown>();
@@ -192,16 +209,26 @@ export class ServiceRunner {
         this.#monitors.set(id, off);
         return;
       }
-      case 'cancel':
-        // TODO(issue 11, kind 9): drop a queued pull/create with this op, abort a running one.
+      case 'cancel': {
+        const owns = (job: Job | undefined) =>
+          (job?.effect.type === 'pull' || job?.effect.type === 'create') &&
+          job.effect.op === effect.op;
+        const queued = this.#queue.findIndex(owns);
+        if (queued >= 0) {
+          const [job] = this.#queue.splice(queued, 1);
+          this.send(cancelledResult(job!.effect));
+        } else if (owns(this.#running)) {
+          this.#running!.abort.abort();
+        }
         return;
+      }
       case 'unmonitor': {
         this.#monitors.get(effect.containerId)?.();
         this.#monitors.delete(effect.containerId);
         return;
       }
       default:
-        this.#queue.push(effect);
+        this.#queue.push({ effect, abort: new AbortController() });
     }
   }
 
@@ -209,9 +236,11 @@ export class ServiceRunner {
     if (this.#working) return;
     this.#working = true;
     try {
-      for (let effect = this.#queue.shift(); effect; effect = this.#queue.shift()) {
+      for (let job = this.#queue.shift(); job; job = this.#queue.shift()) {
+        this.#running = job;
         await this.#persisted;
-        const result = await this.#run(effect);
+        const result = await this.#run(job);
+        this.#running = undefined;
         try {
           this.send(result);
         } catch (err) {
@@ -224,27 +253,47 @@ export class ServiceRunner {
     }
   }
 
-  async #run(effect: DockerEffect): Promise<EventInput> {
+  async #run({ effect, abort }: Job): Promise<EventInput> {
     // A driver that throws synchronously fails its call like one that rejects.
     const d = guarded(this.#driver);
+    const { signal } = abort;
+    if (signal.aborted && (effect.type === 'pull' || effect.type === 'create')) {
+      return cancelledResult(effect); // cancelled while it waited for a persist
+    }
     switch (effect.type) {
-      case 'pull':
-        return d.pull(effect.image, effect.policy).then(
+      case 'pull': {
+        const pulled = d.pull(effect.image, effect.policy, { signal }).then(
           (): EventInput => ({ type: 'pulled', op: effect.op }),
-          (err: unknown): EventInput => ({
-            type: 'pullFailed',
-            op: effect.op,
-            error: reported(err, 'ERR_CONDO_PULL_FAILED'),
+          (err: unknown): EventInput =>
+            signal.aborted
+              ? cancelledResult(effect)
+              : {
+                  type: 'pullFailed',
+                  op: effect.op,
+                  error: reported(err, 'ERR_CONDO_PULL_FAILED'),
+                },
+        );
+        // An aborted pull is not waited for: nothing of it needs undoing.
+        const cancelled = new Promise<EventInput>((resolve) =>
+          signal.addEventListener('abort', () => resolve(cancelledResult(effect)), {
+            once: true,
           }),
         );
+        return Promise.race([pulled, cancelled]);
+      }
       case 'create':
-        return d.create(effect.spec, { op: effect.op }).then(
+        // A create is waited for even when aborted: if it happened, the machine must learn the
+        // container (and removes it as a stray).
+        return d.create(effect.spec, { op: effect.op, signal }).then(
           ({ id, name }): EventInput => ({ type: 'containerCreated', op: effect.op, id, name }),
-          (err: unknown): EventInput => ({
-            type: 'createFailed',
-            op: effect.op,
-            error: reported(err, 'ERR_CONDO_CREATE_FAILED'),
-          }),
+          (err: unknown): EventInput =>
+            signal.aborted
+              ? cancelledResult(effect)
+              : {
+                  type: 'createFailed',
+                  op: effect.op,
+                  error: reported(err, 'ERR_CONDO_CREATE_FAILED'),
+                },
         );
       case 'start':
         return d.start(effect.containerId).then(
@@ -301,6 +350,17 @@ function guarded(d: Driver): Omit<Driver, 'monitor'> {
     stop: call(d.stop.bind(d)),
     remove: call(d.remove.bind(d)),
   };
+}
+
+/** The failure event of a pull or create cancelled before it completed. */
+function cancelledResult(effect: DockerEffect): EventInput {
+  const error = {
+    code: CANCELLED,
+    message: `${effect.type} cancelled: its revision was abandoned`,
+  };
+  if (effect.type === 'pull') return { type: 'pullFailed', op: effect.op, error };
+  if (effect.type === 'create') return { type: 'createFailed', op: effect.op, error };
+  throw new Error(`only a pull or a create can be cancelled, not ${effect.type}`);
 }
 
 function reportEvent(id: string, r: ContainerReport): EventInput {

@@ -3,7 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import { SimulatedClock } from '@condo/test-utils';
 
 import { ServiceRunner, describe as view } from '@condo/state-machine';
-import type { Event, ServiceSpec, Snapshot, StateName } from '@condo/state-machine';
+import type { Driver, Event, ServiceSpec, Snapshot, StateName } from '@condo/state-machine';
 
 import { FakeDocker } from './fake-driver.js';
 import { after, makeSpec } from './helpers.js';
@@ -202,4 +202,108 @@ describe('ServiceRunner', () => {
     expect(runner.snapshot.state).toBe('Stable');
     expect(first.docker.calls.filter((c) => c.startsWith('create'))).toHaveLength(1);
   });
+});
+
+/**
+ * FakeDocker, except that pulls of `hang*` images never finish: with `honourAbort` they reject
+ * once their signal aborts (like the real driver), without it they ignore it (a stuck engine).
+ * Creates of `stuck*` images hang until their signal aborts, then reject.
+ */
+function hangingDriver(docker: FakeDocker, opts: { honourAbort: boolean }) {
+  const aborted: string[] = [];
+  const hang = (what: string, signal: AbortSignal | undefined) =>
+    new Promise<never>((_resolve, reject) =>
+      signal?.addEventListener('abort', () => {
+        aborted.push(what);
+        if (opts.honourAbort) reject(Object.assign(new Error(`${what}: aborted`), { code: 'X' }));
+      }),
+    );
+  const driver: Driver = {
+    ...docker.driver,
+    pull(image, policy, options) {
+      if (!image.startsWith('hang')) return docker.driver.pull(image, policy, options);
+      docker.calls.push(`pull ${image} ${policy}`);
+      return hang(`pull ${image}`, options?.signal);
+    },
+    create(spec, options) {
+      if (!String(spec.container.Image).startsWith('stuck'))
+        return docker.driver.create(spec, options);
+      docker.calls.push(`create ${spec.name}`);
+      return hang(`create ${String(spec.container.Image)}`, options.signal);
+    },
+  };
+  return { driver, aborted };
+}
+
+/** Lets pending promise callbacks run (a call that hangs never lets the runner go idle). */
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+function setupHanging(honourAbort: boolean) {
+  const clock = new SimulatedClock();
+  const docker = new FakeDocker(clock);
+  const { driver, aborted } = hangingDriver(docker, { honourAbort });
+  const events: Event[] = [];
+  const runner = new ServiceRunner({
+    driver,
+    clock,
+    onTransition: (e) => events.push(e),
+  });
+  return { clock, docker, runner, aborted, events };
+}
+
+describe('ServiceRunner cancels abandoned work', () => {
+  it('a newer spec aborts a running pull; its failure arrives as ERR_CONDO_CANCELLED', async () => {
+    const { clock, docker, runner, aborted, events } = setupHanging(true);
+    runner.send({ type: 'specChanged', spec: web({ image: 'hang:1' }) });
+    await tick();
+    runner.send({ type: 'specChanged', spec: web({ image: 'good:2' }) });
+    await run(clock, [runner], 2000);
+    expect(aborted).toEqual(['pull hang:1']);
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        type: 'pullFailed',
+        error: expect.objectContaining({ code: 'ERR_CONDO_CANCELLED' }),
+      }),
+    );
+    expect(runner.snapshot.state).toBe('Stable');
+    expect(docker.running('web').map((c) => c.image)).toEqual(['good:2']);
+  }, 5000);
+
+  it('a stop never waits behind an obsolete pull, even one the engine does not abort', async () => {
+    const { clock, docker, runner, aborted } = setupHanging(false);
+    runner.send({ type: 'specChanged', spec: web({ deploy: after(1) }) });
+    await run(clock, [runner], 2000);
+    expect(runner.snapshot.state).toBe('Stable');
+    runner.send({ type: 'specChanged', spec: web({ image: 'hang:2', deploy: after(1) }) });
+    await tick();
+    runner.send({ type: 'specRemoved' });
+    await run(clock, [runner], 1000);
+    expect(aborted).toEqual(['pull hang:2']);
+    expect(docker.containers.size).toBe(0);
+  }, 5000);
+
+  it('a newer spec aborts a create that hangs', async () => {
+    const { clock, docker, runner, aborted } = setupHanging(true);
+    runner.send({ type: 'specChanged', spec: web({ image: 'stuck:1' }) });
+    await tick();
+    expect(docker.calls.at(-1)).toBe('create web');
+    runner.send({ type: 'specChanged', spec: web({ image: 'good:2' }) });
+    await run(clock, [runner], 2000);
+    expect(aborted).toEqual(['create stuck:1']);
+    expect(runner.snapshot.state).toBe('Stable');
+  }, 5000);
+
+  it('keeps the queue bounded whatever the edit rate: superseded pulls never reach the engine', async () => {
+    const { clock, docker, runner } = setupHanging(false);
+    runner.send({ type: 'specChanged', spec: web({ image: 'hang:0' }) });
+    await tick();
+    for (let i = 1; i <= 200; i++)
+      runner.send({ type: 'specChanged', spec: web({ image: `good:${i}` }) });
+    await run(clock, [runner], 2000);
+    expect(docker.calls.filter((c) => c.startsWith('pull'))).toEqual([
+      'pull hang:0 always',
+      'pull good:200 always',
+    ]);
+    expect(docker.running('web').map((c) => c.image)).toEqual(['good:200']);
+  }, 5000);
 });
