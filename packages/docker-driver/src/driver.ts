@@ -15,6 +15,7 @@ import {
   ContainerNotFoundError,
   ContainerSpecError,
   DockerApiVersionError,
+  DockerCancelledError,
   DockerClosedError,
   DockerError,
   DockerRequestError,
@@ -30,7 +31,9 @@ import {
   condoLabels,
   instanceLabelFilter,
   mergeLabels,
+  LABEL_ATTEMPT,
   LABEL_INSTANCE,
+  LABEL_MANAGED,
   LABEL_SERVICE,
   LABEL_SPEC_HASH,
 } from './labels.js';
@@ -64,6 +67,17 @@ export interface CreateContainerOptions {
   spec: Readonly<Record<string, unknown>>;
   /** Extra labels (merged under condo's own). */
   labels?: Readonly<Record<string, string>>;
+  /**
+   * The create attempt, labelled `condo.attempt`: `listManaged(instanceId, {service, attempt})`
+   * finds the container of a create that failed or timed out but happened.
+   */
+  attempt?: string;
+  /**
+   * Aborts the create: before it is sent, nothing reaches the engine; once sent, the request is
+   * abandoned and the engine may or may not have created it (look it up by `attempt`). Either
+   * way it rejects with `DockerCancelledError`.
+   */
+  signal?: AbortSignal;
 }
 
 export interface CreatedContainer {
@@ -106,6 +120,14 @@ export interface ManagedContainer {
 export interface PullOptions {
   /** Progress lines, for logs. */
   onProgress?: (event: PullProgressEvent) => void;
+  /** Aborts the pull (the engine's pull request is closed); rejects with `DockerCancelledError`. */
+  signal?: AbortSignal;
+}
+
+/** Narrows `listManaged` to one service, or to one create attempt of it. */
+export interface ManagedFilter {
+  service?: string;
+  attempt?: string;
 }
 
 /**
@@ -120,16 +142,32 @@ export interface DockerDriver {
   readonly apiVersion: string | undefined;
   pull(image: string, policy: PullPolicy, options?: PullOptions): Promise<PullOutcome>;
   imageExists(image: string): Promise<boolean>;
+  /**
+   * Creates (does not start) a container. A name already in use (`:Name`) is freed when the
+   * holder is a stopped container of this instance and service (it is removed, then the create
+   * is retried once) or a container whose removal is under way (waited for); any other holder
+   * fails with `ContainerNameConflictError` (`ERR_CONDO_NAME_IN_USE`) naming it.
+   */
   create(options: CreateContainerOptions): Promise<CreatedContainer>;
   /** Starts a container; already running is fine. */
   start(id: string): Promise<void>;
-  /** Stops with SIGTERM, then SIGKILL after `timeoutS`; already stopped is fine. */
+  /**
+   * Stops with SIGTERM, then SIGKILL after `timeoutS`; already stopped, gone (404) or being
+   * removed is fine.
+   */
   stop(id: string, timeoutS: number): Promise<void>;
-  /** Removes (forcefully, with its anonymous volumes); already gone is fine. */
-  remove(id: string): Promise<void>;
+  /**
+   * Removes it with its anonymous volumes (`force`, default true: even when running). Gone (404)
+   * is fine; a removal already in progress (409, e.g. AutoRemove) is waited for until the
+   * container is gone (up to the call timeout), then resolves.
+   */
+  remove(id: string, force?: boolean): Promise<void>;
   inspect(id: string): Promise<ContainerDetails>;
-  /** Every container (running or not) labelled with condo's labels and this instance id. */
-  listManaged(instanceId: string): Promise<ManagedContainer[]>;
+  /**
+   * Every container (running or not) labelled with condo's labels and this instance id,
+   * optionally only those of one service and create attempt.
+   */
+  listManaged(instanceId: string, filter?: ManagedFilter): Promise<ManagedContainer[]>;
   /** Listens to the shared event subscription; returns the unsubscribe function. */
   subscribe(listener: DriverEventListener): () => void;
   /** Resolves once the shared event subscription is connected (opening it if needed). */
@@ -243,6 +281,13 @@ function isUnavailable(err: unknown): boolean {
     (typeof code === 'string' &&
       (UNAVAILABLE_CODES.has(code) || /^ERR_(TLS|SSL)_|CERT|SELF_SIGNED|UNABLE_TO_/.test(code))) ||
     /socket hang up/i.test((err as Error | null)?.message ?? '')
+  );
+}
+
+/** The engine's 409 for a container whose removal is already under way (AutoRemove, `rm -f`). */
+function removalInProgress(err: unknown): boolean {
+  return /removal .* already in progress|marked for removal|is being removed/i.test(
+    engineMessage(err),
   );
 }
 
@@ -436,26 +481,37 @@ class DockerodeDriver implements DockerDriver {
     handle: {
       timeoutMs?: number;
       on404?: (err: unknown) => T;
+      on409?: (err: unknown) => T;
       on304?: () => T;
       /** A read (inspect, list): runs under the reads limit, not behind lifecycle calls. */
       read?: boolean;
+      /** The caller's abort: rejects with `DockerCancelledError` (unsent calls are never sent). */
+      signal?: AbortSignal;
     } = {},
   ): Promise<T> {
     if (this.#closed.signal.aborted) throw new DockerClosedError(operation);
+    const cancelled = handle.signal;
+    if (cancelled?.aborted) throw new DockerCancelledError(operation);
     const timeoutMs = handle.timeoutMs ?? this.#callTimeoutMs;
     return (handle.read ? this.#reads : this.#calls).run(async () => {
+      if (cancelled?.aborted) throw new DockerCancelledError(operation);
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(), timeoutMs);
+      const onCancel = () => controller.abort();
+      cancelled?.addEventListener('abort', onCancel, { once: true });
       try {
         return await fn(controller.signal);
       } catch (err) {
+        if (cancelled?.aborted) throw new DockerCancelledError(operation, { cause: err });
         if (controller.signal.aborted) throw new DockerTimeoutError(operation, timeoutMs);
         const status = statusOf(err);
         if (status === 404 && handle.on404) return handle.on404(err);
+        if (status === 409 && handle.on409) return handle.on409(err);
         if (status === 304 && handle.on304) return handle.on304();
         throw this.#wrap(operation, err);
       } finally {
         clearTimeout(timer);
+        cancelled?.removeEventListener('abort', onCancel);
       }
     });
   }
@@ -492,6 +548,7 @@ class DockerodeDriver implements DockerDriver {
         `pull policy must be one of ${PULL_POLICIES.join(', ')}, got ${String(policy)}`,
       );
     }
+    if (options.signal?.aborted) throw new DockerCancelledError(`pull ${image}`);
     if (policy === 'never' || policy === 'missing') {
       if (await this.imageExists(image)) return { image, action: 'present' };
       if (policy === 'never') throw new ImageMissingError(image, 'the pull policy is never');
@@ -539,9 +596,21 @@ class DockerodeDriver implements DockerDriver {
     const ref = parseImageReference(image);
     const auth = await resolveRegistryAuth(await this.#authConfig(), ref.registry, this.#runHelper);
     const release = await this.#pulls.acquire();
+    const operation = `pull ${image}`;
+    const cancelled = options.signal;
+    if (cancelled?.aborted) {
+      release();
+      throw new DockerCancelledError(operation);
+    }
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.#pullTimeoutMs);
-    const operation = `pull ${image}`;
+    const onCancel = () => controller.abort();
+    cancelled?.addEventListener('abort', onCancel, { once: true });
+    // An abort is the caller's cancel when its signal fired, else the pull timeout.
+    const aborted = (): DockerError =>
+      cancelled?.aborted
+        ? new DockerCancelledError(operation)
+        : new DockerTimeoutError(operation, this.#pullTimeoutMs);
     try {
       let stream: NodeJS.ReadableStream;
       try {
@@ -555,16 +624,17 @@ class DockerodeDriver implements DockerDriver {
           statusCodes: { 200: true },
         });
       } catch (err) {
-        if (controller.signal.aborted) throw new DockerTimeoutError(operation, this.#pullTimeoutMs);
+        if (controller.signal.aborted) throw aborted();
         if (isUnavailable(err)) throw new DockerUnavailableError(operation, { cause: err });
         const message = engineMessage(err);
         throw new ImagePullError(image, classifyPullFailure(message), 'http', message, {
           cause: err,
         });
       }
-      await this.#followPull(image, stream, controller.signal, options);
+      await this.#followPull(image, stream, controller.signal, aborted, options);
     } finally {
       clearTimeout(timer);
+      cancelled?.removeEventListener('abort', onCancel);
       release();
     }
   }
@@ -574,6 +644,7 @@ class DockerodeDriver implements DockerDriver {
     image: string,
     stream: NodeJS.ReadableStream,
     signal: AbortSignal,
+    aborted: () => DockerError,
     options: PullOptions,
   ): Promise<void> {
     const parser = new JsonLineParser();
@@ -588,8 +659,7 @@ class DockerodeDriver implements DockerDriver {
           reject(err);
         } else resolve();
       };
-      const onAbort = (): void =>
-        settle(new DockerTimeoutError(`pull ${image}`, this.#pullTimeoutMs));
+      const onAbort = (): void => settle(aborted());
       const handle = (lines: unknown[]): void => {
         for (const line of lines) {
           if (done) return;
@@ -617,9 +687,7 @@ class DockerodeDriver implements DockerDriver {
       });
       stream.on('error', (err: Error) => {
         settle(
-          signal.aborted
-            ? new DockerTimeoutError(`pull ${image}`, this.#pullTimeoutMs)
-            : new DockerUnavailableError(`pull ${image}`, { cause: err }),
+          signal.aborted ? aborted() : new DockerUnavailableError(`pull ${image}`, { cause: err }),
         );
       });
     });
@@ -640,38 +708,127 @@ class DockerodeDriver implements DockerDriver {
     body.Labels = mergeLabels(
       spec.Labels,
       options.labels,
-      condoLabels({ service, instanceId, specHash }),
+      condoLabels({
+        service,
+        instanceId,
+        specHash,
+        ...(options.attempt === undefined ? {} : { attempt: options.attempt }),
+      }),
     );
     const operation = `create ${name}`;
-    const result = await this.#call(operation, (abortSignal) =>
-      dial<{ Id: string }>(this.#docker, {
-        path: '/containers/create?',
-        method: 'POST',
-        options: { _query: { name }, _body: body },
-        abortSignal,
-        statusCodes: { 200: true, 201: true },
-      }),
-    ).catch((err: unknown) => {
-      const cause = err instanceof DockerRequestError ? err.cause : undefined;
+    const send = () =>
+      this.#call(
+        operation,
+        (abortSignal) =>
+          dial<{ Id: string }>(this.#docker, {
+            path: '/containers/create?',
+            method: 'POST',
+            options: { _query: { name }, _body: body },
+            abortSignal,
+            statusCodes: { 200: true, 201: true },
+          }),
+        options.signal ? { signal: options.signal } : {},
+      );
+    const fail = (err: unknown): never => {
       const status = err instanceof DockerRequestError ? err.statusCode : undefined;
-      if (status === 409) {
-        throw new ContainerNameConflictError(name, (err as DockerRequestError).engineMessage, {
-          cause,
-        });
-      }
       if (status === 404) {
         throw new ImageMissingError(String(spec.Image), (err as DockerRequestError).engineMessage, {
-          cause,
+          cause: err,
         });
       }
       if (status === 400) {
         throw new ContainerSpecError(`${operation}: ${(err as DockerRequestError).engineMessage}`, {
-          cause,
+          cause: err,
         });
       }
       throw err;
-    });
+    };
+    const conflict = (err: unknown): err is DockerRequestError =>
+      err instanceof DockerRequestError && err.statusCode === 409;
+    let result: { Id: string };
+    try {
+      result = await send();
+    } catch (err) {
+      if (!conflict(err)) return fail(err);
+      // The name is taken: free it if it is ours to free, then try once more.
+      await this.#freeName(name, { service, instanceId }, err);
+      result = await send().catch(async (again: unknown) => {
+        if (!conflict(again)) return fail(again);
+        await this.#freeName(name, { service, instanceId }, again, { retry: false }); // throws
+        throw again;
+      });
+    }
     return { id: result.Id, name };
+  }
+
+  /**
+   * Frees container name `name` after a create met 409 `err`: a holder being removed is waited
+   * for, a stopped container of this instance and service is removed; otherwise (or when
+   * `retry` is false) throws `ContainerNameConflictError` naming the holder.
+   */
+  async #freeName(
+    name: string,
+    own: { service: string; instanceId: string },
+    err: DockerRequestError,
+    opts: { retry?: boolean } = {},
+  ): Promise<void> {
+    let holder: ContainerDetails;
+    try {
+      holder = await this.inspect(name);
+    } catch (inspectErr) {
+      if (inspectErr instanceof ContainerNotFoundError && opts.retry !== false) return; // gone now
+      throw new ContainerNameConflictError(name, err.engineMessage, { cause: err });
+    }
+    const labels = holder.labels;
+    const ours = labels[LABEL_INSTANCE] === own.instanceId && labels[LABEL_SERVICE] === own.service;
+    const going = holder.status === 'removing' || holder.status === 'dead';
+    if (opts.retry !== false && (going || (ours && !holder.running))) {
+      if (going) await this.#waitGone(holder.id);
+      else await this.remove(holder.id, true);
+      return;
+    }
+    const owner = ours
+      ? `a ${holder.running ? 'running ' : ''}container of this service`
+      : labels[LABEL_MANAGED] === 'true'
+        ? `condo instance ${labels[LABEL_INSTANCE] ?? '?'}, service ${labels[LABEL_SERVICE] ?? '?'}`
+        : 'not a condo container of this instance';
+    throw new ContainerNameConflictError(name, err.engineMessage, {
+      cause: err,
+      holder: { id: holder.id, owner, status: holder.status },
+    });
+  }
+
+  /**
+   * Resolves once container `id` no longer exists (its `destroy` event, or inspect says 404),
+   * polling every 250 ms in case the event is missed; `DockerTimeoutError` after `timeoutMs`.
+   */
+  async #waitGone(id: string, timeoutMs = this.#callTimeoutMs): Promise<void> {
+    const deadline = this.#clock.now() + timeoutMs;
+    let wake: (() => void) | undefined;
+    const unsubscribe = this.#events.subscribe((event) => {
+      if (event.type === 'container.destroyed' && event.id === id) wake?.();
+    });
+    try {
+      for (;;) {
+        const exists = await this.inspect(id).then(
+          () => true,
+          (err: unknown) => {
+            if (err instanceof ContainerNotFoundError) return false;
+            throw err;
+          },
+        );
+        if (!exists) return;
+        if (this.#clock.now() >= deadline) {
+          throw new DockerTimeoutError(`wait for the removal of ${id}`, timeoutMs);
+        }
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          this.#clock.setTimeout(resolve, 250);
+        });
+      }
+    } finally {
+      unsubscribe();
+    }
   }
 
   async start(id: string): Promise<void> {
@@ -702,21 +859,32 @@ class DockerodeDriver implements DockerDriver {
         // The engine waits up to t seconds before SIGKILL: the call may never time out earlier.
         timeoutMs: timeoutS * 1000 + this.#callTimeoutMs,
         on304: () => undefined,
-        on404: (err) => {
-          throw new ContainerNotFoundError(id, { cause: err });
+        // Gone, or on its way out (its removal is in progress): either way, not running.
+        on404: () => undefined,
+        on409: (err) => {
+          if (removalInProgress(err)) return undefined;
+          throw this.#wrap(`stop ${id}`, err);
         },
       },
     );
   }
 
-  async remove(id: string): Promise<void> {
-    await this.#call(
+  async remove(id: string, force = true): Promise<void> {
+    const outcome = await this.#call(
       `remove ${id}`,
-      async (abortSignal) => {
-        await this.#docker.getContainer(id).remove({ force: true, v: true, abortSignal });
+      async (abortSignal): Promise<'removed' | 'going'> => {
+        await this.#docker.getContainer(id).remove({ force, v: true, abortSignal });
+        return 'removed';
       },
-      { on404: () => undefined },
+      {
+        on404: () => 'removed' as const,
+        on409: (err) => {
+          if (removalInProgress(err)) return 'going' as const;
+          throw this.#wrap(`remove ${id}`, err);
+        },
+      },
     );
+    if (outcome === 'going') await this.#waitGone(id);
   }
 
   async inspect(id: string): Promise<ContainerDetails> {
@@ -733,13 +901,18 @@ class DockerodeDriver implements DockerDriver {
     );
   }
 
-  async listManaged(instanceId: string): Promise<ManagedContainer[]> {
+  async listManaged(instanceId: string, filter: ManagedFilter = {}): Promise<ManagedContainer[]> {
+    const label = [
+      ...instanceLabelFilter(instanceId),
+      ...(filter.service === undefined ? [] : [`${LABEL_SERVICE}=${filter.service}`]),
+      ...(filter.attempt === undefined ? [] : [`${LABEL_ATTEMPT}=${filter.attempt}`]),
+    ];
     const found = await this.#call(
       `list containers of ${instanceId}`,
       (abortSignal) =>
         this.#docker.listContainers({
           all: true,
-          filters: { label: instanceLabelFilter(instanceId) },
+          filters: { label },
           abortSignal,
         }),
       { read: true },

@@ -13,7 +13,8 @@ export const DockerErrorCode = {
   TIMEOUT: 'ERR_CONDO_DOCKER_TIMEOUT',
   REQUEST_FAILED: 'ERR_CONDO_DOCKER_REQUEST_FAILED',
   CONTAINER_NOT_FOUND: 'ERR_CONDO_DOCKER_CONTAINER_NOT_FOUND',
-  NAME_CONFLICT: 'ERR_CONDO_DOCKER_NAME_CONFLICT',
+  /** A container name is held by a container this instance does not own (or still runs). */
+  NAME_CONFLICT: 'ERR_CONDO_NAME_IN_USE',
   SPEC_INVALID: 'ERR_CONDO_DOCKER_SPEC_INVALID',
   IMAGE_MISSING: 'ERR_CONDO_DOCKER_IMAGE_MISSING',
   PULL_NOT_FOUND: 'ERR_CONDO_DOCKER_PULL_NOT_FOUND',
@@ -23,6 +24,8 @@ export const DockerErrorCode = {
   CONFIG_INVALID: 'ERR_CONDO_DOCKER_CONFIG_INVALID',
   CREDENTIAL_HELPER_FAILED: 'ERR_CONDO_DOCKER_CREDENTIAL_HELPER_FAILED',
   CLOSED: 'ERR_CONDO_DOCKER_CLOSED',
+  /** The caller aborted the call (its `signal`): the work was abandoned, not failed. */
+  CANCELLED: 'ERR_CONDO_CANCELLED',
 } as const;
 
 export type DockerErrorCode = (typeof DockerErrorCode)[keyof typeof DockerErrorCode];
@@ -123,16 +126,36 @@ export class ContainerNotFoundError extends DockerError {
 
 /** `create` with a name another container already holds (a fixed `:Name`, usually). */
 export class ContainerNameConflictError extends DockerError {
+  /**
+   * `holder` is the container that has the name, when it could be inspected: its id, name and
+   * who owns it (`condo instance <id>, service <name>`, or `not condo`).
+   */
   constructor(
     readonly containerName: string,
     engineMessage: string,
-    options: DockerErrorOptions = {},
+    options: DockerErrorOptions & { holder?: { id: string; owner: string; status: string } } = {},
   ) {
+    const { holder, ...rest } = options;
     super(
       DockerErrorCode.NAME_CONFLICT,
-      `container name ${containerName} is already in use: ${engineMessage}`,
-      options,
+      holder
+        ? `container name ${containerName} is held by container ${holder.id.slice(0, 12)} (${holder.status}; ${holder.owner}), which condo will not remove`
+        : `container name ${containerName} is already in use: ${engineMessage}`,
+      rest,
     );
+    this.holder = holder;
+  }
+
+  readonly holder: { id: string; owner: string; status: string } | undefined;
+}
+
+/** The caller aborted a pull or a create (its `signal`) before it completed. */
+export class DockerCancelledError extends DockerError {
+  constructor(
+    readonly operation: string,
+    options: DockerErrorOptions = {},
+  ) {
+    super(DockerErrorCode.CANCELLED, `${operation}: cancelled`, options);
   }
 }
 

@@ -18,6 +18,7 @@ export type {
   DockerDriver,
   DriverOptions,
   ManagedContainer,
+  ManagedFilter,
   PullOptions,
 } from './driver.js';
 export {
@@ -26,6 +27,7 @@ export {
   ContainerSpecError,
   CredentialHelperError,
   DockerApiVersionError,
+  DockerCancelledError,
   DockerClosedError,
   DockerConfigError,
   DockerEndpointError,
@@ -39,6 +41,7 @@ export {
 } from './errors.js';
 export type { DockerErrorOptions, PullFailureReason } from './errors.js';
 export {
+  LABEL_ATTEMPT,
   LABEL_INSTANCE,
   LABEL_MANAGED,
   LABEL_SERVICE,

@@ -7,24 +7,33 @@ export const LABEL_MANAGED = 'condo.managed';
 export const LABEL_SERVICE = 'condo.service';
 export const LABEL_INSTANCE = 'condo.instance';
 export const LABEL_SPEC_HASH = 'condo.spec-hash';
+/**
+ * The create attempt a container comes from (the state machine's effect id): with the service
+ * and instance labels it finds the container of a create that failed or timed out but happened.
+ */
+export const LABEL_ATTEMPT = 'condo.attempt';
 
 /** The labels of one condo container. */
 export interface CondoLabelValues {
   service: string;
   instanceId: string;
   specHash: string;
+  /** The create attempt (`condo.attempt`), when there is one. */
+  attempt?: string;
 }
 
 export function condoLabels({
   service,
   instanceId,
   specHash,
+  attempt,
 }: CondoLabelValues): Record<string, string> {
   return {
     [LABEL_MANAGED]: 'true',
     [LABEL_SERVICE]: service,
     [LABEL_INSTANCE]: instanceId,
     [LABEL_SPEC_HASH]: specHash,
+    ...(attempt === undefined ? {} : { [LABEL_ATTEMPT]: attempt }),
   };
 }
 
