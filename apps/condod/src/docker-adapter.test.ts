@@ -1,5 +1,16 @@
 import { describe, expect, it } from '@jest/globals';
-import type { DockerDriver, PullOutcome } from '@condo/docker-driver';
+import {
+  ContainerNotFoundError,
+  DockerCancelledError,
+  DockerTimeoutError,
+  ImageMissingError,
+  type ContainerDetails,
+  type DockerDriver,
+  type DriverEvent,
+  type PullOutcome,
+  type WatchOutcome,
+} from '@condo/docker-driver';
+import type { ContainerReport, ServiceSpec } from '@condo/state-machine';
 import { createDockerAdapter, willRestart } from './docker-adapter.js';
 
 /** A driver whose pulls are held open until released, counting the engine pulls asked for. */
@@ -57,13 +68,191 @@ describe('createDockerAdapter pull', () => {
 
 describe('willRestart', () => {
   it.each([
-    ['no', 1, 'exited', false],
-    ['always', 0, 'exited', true],
-    ['unless-stopped', 137, 'exited', true],
-    ['on-failure', 1, 'exited', true],
-    ['on-failure', 0, 'exited', false],
-    ['no', 1, 'restarting', true],
-  ] as const)('policy %s, exit %i, status %s -> %s', (policy, code, status, expected) =>
-    expect(willRestart(policy, code, status)).toBe(expected),
+    ['exited', false],
+    ['restarting', true],
+    ['dead', false],
+  ] as const)('status %s -> %s (whatever the policy: only the engine says)', (status, expected) =>
+    expect(willRestart(status)).toBe(expected),
   );
+});
+
+/**
+ * A DockerDriver whose event stream, watch outcome and inspect answers the test drives by hand,
+ * synchronously, as the real stream does when several events arrive in one read.
+ */
+function scriptedDriver() {
+  const listeners = new Set<(e: DriverEvent) => void>();
+  let settleWatch: (o: WatchOutcome) => void = () => undefined;
+  const state: { details: Partial<ContainerDetails> | undefined } = {
+    details: { running: true, status: 'running', health: 'healthy', exitCode: 0 },
+  };
+  const driver = {
+    subscribe(listener: (e: DriverEvent) => void) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    watch: () => new Promise<WatchOutcome>((resolve) => (settleWatch = resolve)),
+    inspect: (id: string) =>
+      state.details
+        ? Promise.resolve({ id, ...state.details } as ContainerDetails)
+        : Promise.reject(new ContainerNotFoundError(id)),
+  } as unknown as DockerDriver;
+  const emit = (e: DriverEvent) => [...listeners].forEach((l) => l(e));
+  return { driver, emit, state, settle: (o: WatchOutcome) => settleWatch(o), listeners };
+}
+
+const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+const health = (status: 'healthy' | 'unhealthy'): DriverEvent =>
+  ({ type: 'container.health', id: 'c1', status }) as DriverEvent;
+const died = (exitCode: number): DriverEvent =>
+  ({ type: 'container.died', id: 'c1', exitCode }) as DriverEvent;
+
+/** Monitors container c1 through the adapter's port. */
+const monitor = (driver: DockerDriver, report: (r: ContainerReport) => void) =>
+  createDockerAdapter({ driver, instanceId: 'i' }).monitor('c1', report);
+
+describe('monitor', () => {
+  it('does not lose a die that arrives in the same read as healthy', async () => {
+    const d = scriptedDriver();
+    const reports: ContainerReport[] = [];
+    monitor(d.driver, (r) => reports.push(r));
+    // One read: the health event (watch settles on it) and the die, before any promise runs.
+    d.emit(health('healthy'));
+    d.settle({ status: 'healthy', via: 'healthcheck' });
+    d.state.details = { running: false, status: 'exited', exitCode: 3 };
+    d.emit(died(3));
+    await flush();
+    expect(reports).toEqual([
+      { type: 'healthy' },
+      { type: 'exited', exitCode: 3, restarting: false },
+    ]);
+  });
+
+  it('keeps reporting health changes after healthy, for the whole life', async () => {
+    const d = scriptedDriver();
+    const reports: ContainerReport[] = [];
+    monitor(d.driver, (r) => reports.push(r));
+    d.settle({ status: 'healthy', via: 'healthcheck' });
+    await flush();
+    d.emit(health('unhealthy'));
+    d.emit(health('unhealthy')); // no change, no report
+    d.emit(health('healthy'));
+    await flush();
+    expect(reports.map((r) => r.type)).toEqual(['healthy', 'unhealthy', 'healthy']);
+  });
+
+  it('follows exits of a container first seen unhealthy (adopted during a health flap)', async () => {
+    const d = scriptedDriver();
+    const reports: ContainerReport[] = [];
+    monitor(d.driver, (r) => reports.push(r));
+    d.settle({ status: 'unhealthy' });
+    await flush();
+    d.state.details = { running: false, status: 'exited', exitCode: 137 };
+    d.emit(died(137));
+    await flush();
+    expect(reports.map((r) => r.type)).toEqual(['unhealthy', 'exited']);
+  });
+
+  it('an exit is restarting only when the engine says restarting, whatever the policy', async () => {
+    const d = scriptedDriver();
+    const reports: ContainerReport[] = [];
+    monitor(d.driver, (r) => reports.push(r));
+    d.settle({ status: 'healthy', via: 'running' });
+    await flush();
+    d.state.details = {
+      running: false,
+      status: 'restarting',
+      exitCode: 1,
+      restartPolicy: 'on-failure',
+    };
+    d.emit(died(1));
+    await flush();
+    d.state.details = {
+      running: false,
+      status: 'exited',
+      exitCode: 1,
+      restartPolicy: 'on-failure',
+    };
+    d.emit(died(1));
+    await flush();
+    expect(reports.slice(1)).toEqual([
+      { type: 'exited', exitCode: 1, restarting: true },
+      { type: 'exited', exitCode: 1, restarting: false },
+    ]);
+    expect(d.listeners.size).toBe(0); // a final exit ends the monitor
+  });
+});
+
+describe('createDockerAdapter create', () => {
+  const spec = {
+    name: 'web',
+    hash: 'h',
+    container: { Image: 'app:1' },
+  } as unknown as ServiceSpec;
+  function creatingDriver(fail: Error, found: string[]) {
+    const calls: string[] = [];
+    const driver = {
+      create: (o: { attempt?: string }) => {
+        calls.push(`create attempt=${o.attempt}`);
+        return Promise.reject(fail);
+      },
+      listManaged: (_i: string, f: { service: string; attempt: string }) => {
+        calls.push(`list ${f.service} ${f.attempt}`);
+        return Promise.resolve(found.map((id) => ({ id, name: `web_${id}` })));
+      },
+      remove: (id: string) => {
+        calls.push(`remove ${id}`);
+        return Promise.resolve();
+      },
+    } as unknown as DockerDriver;
+    return { driver, calls };
+  }
+
+  it('adopts the container of a create that timed out but happened', async () => {
+    const d = creatingDriver(new DockerTimeoutError('create', 30_000), ['c9']);
+    const adapter = createDockerAdapter({ driver: d.driver, instanceId: 'i' });
+    await expect(adapter.create(spec, { op: 7 })).resolves.toEqual({ id: 'c9', name: 'web_c9' });
+    expect(d.calls).toEqual(['create attempt=7', 'list web 7']);
+  });
+
+  it('removes the container of an aborted create, and fails', async () => {
+    const abort = new AbortController();
+    abort.abort();
+    const d = creatingDriver(new DockerCancelledError('create', { cause: new Error('x') }), ['c9']);
+    const adapter = createDockerAdapter({ driver: d.driver, instanceId: 'i' });
+    await expect(adapter.create(spec, { op: 8, signal: abort.signal })).rejects.toMatchObject({
+      code: 'ERR_CONDO_CANCELLED',
+    });
+    expect(d.calls).toEqual(['create attempt=8', 'list web 8', 'remove c9']);
+  });
+
+  it('does not look for a container when the engine refused the create', async () => {
+    const d = creatingDriver(new ImageMissingError('app:1', 'no such image'), []);
+    const adapter = createDockerAdapter({ driver: d.driver, instanceId: 'i' });
+    await expect(adapter.create(spec, { op: 9 })).rejects.toBeInstanceOf(ImageMissingError);
+    expect(d.calls).toEqual(['create attempt=9']);
+  });
+});
+
+describe('createDockerAdapter pull abort', () => {
+  it('a caller that aborts leaves a shared pull running; the last one to abort aborts it', async () => {
+    let engineSignal: AbortSignal | undefined;
+    const driver = {
+      pull: (_image: string, _policy: string, o: { signal: AbortSignal }) => {
+        engineSignal = o.signal;
+        return new Promise<never>(() => undefined);
+      },
+    } as unknown as DockerDriver;
+    const adapter = createDockerAdapter({ driver, instanceId: 'i' });
+    const a = new AbortController();
+    const b = new AbortController();
+    const pa = adapter.pull('app:1', 'always', { signal: a.signal });
+    const pb = adapter.pull('app:1', 'always', { signal: b.signal });
+    a.abort();
+    await expect(pa).rejects.toMatchObject({ code: 'ERR_CONDO_CANCELLED' });
+    expect(engineSignal?.aborted).toBe(false);
+    b.abort();
+    await expect(pb).rejects.toMatchObject({ code: 'ERR_CONDO_CANCELLED' });
+    expect(engineSignal?.aborted).toBe(true);
+  });
 });

@@ -1,4 +1,15 @@
-import type { DockerDriver, DriverEvent, PullProgressEvent } from '@condo/docker-driver';
+import {
+  ContainerNameConflictError,
+  ContainerNotFoundError,
+  ContainerSpecError,
+  DockerCancelledError,
+  ImageMissingError,
+  type ContainerDetails,
+  type DockerDriver,
+  type DriverEvent,
+  type ManagedContainer,
+  type PullProgressEvent,
+} from '@condo/docker-driver';
 import type { ContainerReport, Driver, PullPolicy, ServiceSpec } from '@condo/state-machine';
 
 export interface DockerAdapterOptions {
@@ -14,119 +25,244 @@ export interface DockerAdapterOptions {
 
 /**
  * The state machine's `Driver` over `@condo/docker-driver`: the only place where the two
- * vocabularies meet. Health follows the driver's event-driven `watch`; after a container is
- * healthy, its exits keep being reported until the machine stops monitoring it.
+ * vocabularies meet. Every create is labelled with its attempt (`condo.attempt=<op>`); a create
+ * that failed or timed out is looked up by that label and adopted, or removed when it was
+ * abandoned. Monitoring follows a container for its whole life (`monitorContainer`).
  */
 export function createDockerAdapter(opts: DockerAdapterOptions): Driver {
   const { driver, instanceId } = opts;
   // Pulls of one image under one policy that overlap share a single engine pull: a fleet of
-  // services on the same image (or a restart of all of them) pulls it once, not once each.
-  const pulling = new Map<string, Promise<void>>();
-  const pullOnce = async (image: string, policy: PullPolicy) => {
-    const outcome = await driver.pull(image, policy, {
-      onProgress: (event) => opts.onPullProgress?.(image, event),
-    });
-    if (outcome.action === 'fallback') opts.onPullFallback?.(image, outcome.error.message);
+  // services on the same image (or a restart of all of them) pulls it once, not once each. The
+  // engine pull is aborted once every caller sharing it has aborted.
+  const pulling = new Map<string, { done: Promise<void>; abort: AbortController; users: number }>();
+  const startPull = (key: string, image: string, policy: PullPolicy) => {
+    const abort = new AbortController();
+    const done = driver
+      .pull(image, policy, {
+        signal: abort.signal,
+        onProgress: (event) => opts.onPullProgress?.(image, event),
+      })
+      .then((outcome) => {
+        if (outcome.action === 'fallback') opts.onPullFallback?.(image, outcome.error.message);
+      })
+      .finally(() => {
+        if (pulling.get(key)?.abort === abort) pulling.delete(key);
+      });
+    const shared = { done, abort, users: 0 };
+    pulling.set(key, shared);
+    return shared;
   };
   return {
-    pull(image: string, policy: PullPolicy) {
+    pull(image: string, policy: PullPolicy, options: { signal?: AbortSignal } = {}) {
+      const { signal } = options;
+      if (signal?.aborted) return Promise.reject(new DockerCancelledError(`pull ${image}`));
       const key = `${policy} ${image}`;
-      const inFlight = pulling.get(key);
-      if (inFlight) return inFlight;
-      const pull = pullOnce(image, policy).finally(() => pulling.delete(key));
-      pulling.set(key, pull);
-      return pull;
+      const shared = pulling.get(key) ?? startPull(key, image, policy);
+      shared.users++;
+      if (!signal) return shared.done;
+      return new Promise<void>((resolve, reject) => {
+        const onAbort = () => {
+          reject(new DockerCancelledError(`pull ${image}`));
+          if (--shared.users === 0) {
+            if (pulling.get(key) === shared) pulling.delete(key);
+            shared.abort.abort();
+          }
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        shared.done.then(
+          () => {
+            signal.removeEventListener('abort', onAbort);
+            resolve();
+          },
+          (err: unknown) => {
+            signal.removeEventListener('abort', onAbort);
+            reject(err instanceof Error ? err : new Error(String(err)));
+          },
+        );
+      });
     },
 
-    create(spec: ServiceSpec, _options: { op: number; signal?: AbortSignal }) {
-      return driver.create({
-        service: spec.name,
-        instanceId,
-        specHash: spec.hash,
-        spec: spec.container,
-        ...(opts.labels ? { labels: opts.labels } : {}),
-      });
+    async create(spec: ServiceSpec, options: { op: number; signal?: AbortSignal }) {
+      const attempt = String(options.op);
+      try {
+        return await driver.create({
+          service: spec.name,
+          instanceId,
+          specHash: spec.hash,
+          spec: spec.container,
+          attempt,
+          ...(options.signal ? { signal: options.signal } : {}),
+          ...(opts.labels ? { labels: opts.labels } : {}),
+        });
+      } catch (err) {
+        // The create may have happened although its answer was lost (a timeout, a reset, an
+        // abort after it was sent): find it by its attempt label. Adopt it unless the create
+        // was abandoned; else remove it. Either way no container is left unclaimed.
+        if (!mayHaveHappened(err)) throw err;
+        const found = await findAttempt(driver, instanceId, spec.name, attempt);
+        if (found && !options.signal?.aborted) return { id: found.id, name: found.name };
+        if (found) await driver.remove(found.id, true);
+        throw err;
+      }
     },
 
     start: (id) => driver.start(id),
     stop: (id, timeoutSeconds) => driver.stop(id, timeoutSeconds),
-    remove: (id) => driver.remove(id),
+    remove: (id, force) => driver.remove(id, force),
 
-    monitor(id: string, report: (r: ContainerReport) => void) {
-      const abort = new AbortController();
-      let unsubscribe: (() => void) | undefined;
-      let done = false;
-      const finish = (r: ContainerReport) => {
-        if (done) return;
-        report(r);
-      };
-
-      const followExits = () => {
-        // After `healthy`, a stable container is still watched: an exit Docker will not undo by
-        // its restart policy sends the service back to TryAgain (design.md 4).
-        const check = async (exitCode: number | null) => {
-          const details = await driver.inspect(id).catch(() => undefined);
-          if (!details) return finish({ type: 'exited', exitCode, restarting: false });
-          if (details.running) return;
-          finish({
-            type: 'exited',
-            exitCode: exitCode ?? details.exitCode,
-            restarting: willRestart(details.restartPolicy, details.exitCode, details.status),
-          });
-        };
-        unsubscribe = driver.subscribe((event: DriverEvent) => {
-          if (done) return;
-          if (event.type === 'container.died' && event.id === id) {
-            void check(event.exitCode ?? null);
-          } else if (event.type === 'container.destroyed' && event.id === id) {
-            finish({ type: 'exited', exitCode: null, restarting: false });
-          } else if (event.type === 'events.connected' && event.reconnected) {
-            void check(null); // events may have been missed while the stream was down
-          }
-        });
-      };
-
-      driver.watch(id, { signal: abort.signal }).then(
-        (outcome) => {
-          switch (outcome.status) {
-            case 'healthy':
-              finish({ type: 'healthy' });
-              if (!done) followExits();
-              return;
-            case 'unhealthy':
-              return finish({
-                type: 'unhealthy',
-                message: 'Docker reports the container unhealthy',
-              });
-            case 'exited':
-              return finish({
-                type: 'exited',
-                exitCode: outcome.exitCode,
-                restarting: false,
-              });
-            case 'removed':
-              return finish({ type: 'exited', exitCode: null, restarting: false });
-          }
-        },
-        (err: unknown) => {
-          if (done || abort.signal.aborted) return;
-          finish({ type: 'unhealthy', message: `watching the container failed: ${String(err)}` });
-        },
-      );
-
-      return () => {
-        done = true;
-        abort.abort();
-        unsubscribe?.();
-      };
-    },
+    monitor: (id, report) => monitorContainer(driver, id, report),
   };
 }
 
-/** Whether Docker itself will start an exited container again, by its restart policy. */
-export function willRestart(policy: string, exitCode: number, status: string): boolean {
-  if (status === 'restarting') return true;
-  if (policy === 'always' || policy === 'unless-stopped') return true;
-  if (policy === 'on-failure') return exitCode !== 0;
-  return false;
+/** Whether a failed create may still have created its container (the engine did not refuse it). */
+function mayHaveHappened(err: unknown): boolean {
+  return !(
+    err instanceof ContainerSpecError ||
+    err instanceof ImageMissingError ||
+    err instanceof ContainerNameConflictError ||
+    (err instanceof DockerCancelledError && !(err.cause instanceof Error))
+  );
+}
+
+/** The container of create attempt `attempt` of `service`, if any; tries a few times. */
+async function findAttempt(
+  driver: DockerDriver,
+  instanceId: string,
+  service: string,
+  attempt: string,
+): Promise<ManagedContainer | undefined> {
+  for (let tries = 1; ; tries++) {
+    try {
+      const [found] = await driver.listManaged(instanceId, { service, attempt });
+      return found;
+    } catch (err) {
+      if (tries >= 3) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 1000 * tries));
+    }
+  }
+}
+
+/**
+ * Follows one container for its whole life, until the returned function is called: its first
+ * verdict (`driver.watch`: healthy, unhealthy, exited), then every health change Docker reports
+ * and every exit, whatever its health was. The event subscription is taken synchronously, before
+ * anything else, so no event (a `die` in the same read as `healthy`) falls between two listeners.
+ * An exit is reported with `restarting` true only when the engine itself says `restarting`.
+ */
+export function monitorContainer(
+  driver: DockerDriver,
+  id: string,
+  report: (r: ContainerReport) => void,
+): () => void {
+  const abort = new AbortController();
+  let done = false;
+  let health: 'healthy' | 'unhealthy' | undefined;
+  let inspecting: Promise<void> | undefined;
+  let again = false;
+
+  const tell = (r: ContainerReport) => {
+    if (done) return;
+    if (r.type === 'healthy' || r.type === 'unhealthy') {
+      if (health === r.type) return;
+      health = r.type;
+    }
+    if (r.type === 'exited' && !r.restarting) stop();
+    report(r);
+  };
+  // Inspects and reports what changed: an exit (with the engine's own restarting status), or a
+  // health change of a running container. Serialized: a check asked for while one runs re-runs.
+  const check = (died?: { exitCode: number | null }) => {
+    if (inspecting) {
+      again = true;
+      return;
+    }
+    inspecting = (async () => {
+      do {
+        again = false;
+        let details: ContainerDetails | undefined;
+        try {
+          details = await driver.inspect(id);
+        } catch (err) {
+          if (!(err instanceof ContainerNotFoundError)) {
+            if (died) tell({ type: 'exited', exitCode: died.exitCode, restarting: false });
+            return; // the engine is away: the reconnect (events.connected) checks again
+          }
+        }
+        if (done) return;
+        if (!details) {
+          tell({ type: 'exited', exitCode: died?.exitCode ?? null, restarting: false });
+        } else if (!details.running) {
+          if (details.status === 'created') continue;
+          tell({
+            type: 'exited',
+            exitCode: died?.exitCode ?? details.exitCode,
+            restarting: willRestart(details.status),
+          });
+        } else if (health !== undefined && details.health === 'healthy') {
+          tell({ type: 'healthy' });
+        } else if (health !== undefined && details.health === 'unhealthy') {
+          tell({ type: 'unhealthy', message: 'Docker reports the container unhealthy' });
+        }
+      } while (again && !done);
+    })().finally(() => {
+      inspecting = undefined;
+    });
+  };
+
+  const unsubscribe = driver.subscribe((event: DriverEvent) => {
+    if (done) return;
+    if (event.type === 'events.connected') {
+      if (event.reconnected) check(); // events may have been missed while the stream was down
+      return;
+    }
+    if (event.type === 'events.disconnected' || event.id !== id) return;
+    switch (event.type) {
+      case 'container.health':
+        // Before the first verdict, `watch` decides (it knows the no-HEALTHCHECK rule).
+        if (health === undefined) return;
+        if (event.status === 'healthy') tell({ type: 'healthy' });
+        else if (event.status === 'unhealthy')
+          tell({ type: 'unhealthy', message: 'Docker reports the container unhealthy' });
+        return;
+      case 'container.died':
+        return check({ exitCode: event.exitCode ?? null });
+      case 'container.destroyed':
+        return tell({ type: 'exited', exitCode: null, restarting: false });
+    }
+  });
+  function stop() {
+    done = true;
+    abort.abort();
+    unsubscribe();
+  }
+
+  driver.watch(id, { signal: abort.signal }).then(
+    (outcome) => {
+      switch (outcome.status) {
+        case 'healthy':
+          return tell({ type: 'healthy' });
+        case 'unhealthy':
+          return tell({ type: 'unhealthy', message: 'Docker reports the container unhealthy' });
+        case 'exited':
+          return check({ exitCode: outcome.exitCode });
+        case 'removed':
+          return tell({ type: 'exited', exitCode: null, restarting: false });
+      }
+    },
+    (err: unknown) => {
+      if (done || abort.signal.aborted) return;
+      tell({ type: 'unhealthy', message: `watching the container failed: ${String(err)}` });
+    },
+  );
+
+  return stop;
+}
+
+/**
+ * Whether Docker itself will start an exited container again: only the engine's own
+ * `restarting` status says so. The policy's name is no guide: an operator's `docker stop` of an
+ * `always` container, or `on-failure` with its retries used up, is an exit.
+ */
+export function willRestart(status: string): boolean {
+  return status === 'restarting';
 }
