@@ -1,0 +1,232 @@
+/**
+ * `self.edn`: condod's own spec. It holds a bare Docker container create body (no `:spec`
+ * wrapper) for the next condod, plus two optional keys of condo's own, taken out of the body:
+ *
+ * - `:health-timeout` seconds (integer, default 30): how long the new condod may take to become
+ *   healthy before the handover is called failed;
+ * - `:pull` `:always` (default), `:missing` or `:never`, as in service specs.
+ *
+ * Its canonical hash (`@condo/spec-edn`'s, over the whole map: key order, layout and comments do
+ * not count) is compared with `CONDO_SELF` in condod's environment: different means "deploy
+ * this". Pure, apart from the random container name: the daemon reads the file (through the
+ * strict loader it uses for every spec) and passes its text.
+ */
+import { randomInt } from 'node:crypto';
+import type { CreateContainerOptions, PullPolicy } from '@condo/docker-driver';
+import { MAX_SECONDS, SPEC_ERROR_CODES, lintSelfSpec, type Diagnostic } from '@condo/spec-edn';
+
+/** The environment variable that tells a condod which `self.edn` revision it is. */
+export const CONDO_SELF_ENV = 'CONDO_SELF';
+/** The service label of condod's own containers (`condo.service=self`). */
+export const SELF_SERVICE = 'self';
+/** Label on a new condod container naming the container it replaces (removed on takeover). */
+export const LABEL_SELF_PREDECESSOR = 'condo.self.predecessor';
+/** `:health-timeout` when `self.edn` has none, in seconds. */
+export const SELF_HEALTH_TIMEOUT_DEFAULT_S = 30;
+
+const PULL_POLICIES: readonly PullPolicy[] = ['always', 'missing', 'never'];
+
+/** A valid `self.edn`. */
+export interface SelfUpdateSpec {
+  file: string;
+  /** Hex sha256 of the canonical form of the whole map: the value of `CONDO_SELF`. */
+  hash: string;
+  /** The container create body, without condo's own keys. */
+  body: Record<string, unknown>;
+  healthTimeoutMs: number;
+  pull: PullPolicy;
+}
+
+export type SelfSpecResult =
+  | { ok: true; spec: SelfUpdateSpec; warnings: Diagnostic[] }
+  | { ok: false; errors: Diagnostic[]; warnings: Diagnostic[] };
+
+/** 1-based line and column of `offset` in `text`. */
+function position(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  return { line, column: offset - before.lastIndexOf('\n') };
+}
+
+/**
+ * Offset of the top-level key `:name` of the map in `text`, skipping strings, comments and
+ * nested forms; the map's opening brace when the key is not found. Pure.
+ */
+export function topLevelKeyOffset(text: string, name: string): number {
+  const token = `:${name}`;
+  let depth = 0;
+  let open = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '"') {
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+    } else if (c === ';') {
+      while (i < text.length && text[i] !== '\n') i++;
+    } else if (c === '\\') {
+      i++; // a character literal such as \{ or \"
+    } else if (c === '{' || c === '[' || c === '(') {
+      if (depth === 0) open = i;
+      depth++;
+    } else if (c === '}' || c === ']' || c === ')') {
+      depth--;
+    } else if (
+      depth === 1 &&
+      text.startsWith(token, i) &&
+      /^[\s,{}[\]()";]?$/.test(text[i + token.length] ?? '')
+    ) {
+      return i;
+    }
+  }
+  return open;
+}
+
+/**
+ * Validates the text of `self.edn`: everything `lintSelfSpec` checks, plus condo's own keys and
+ * no fixed `:Name` (the new condod starts while the old one, which may hold that name, still
+ * runs). Never throws on bad input: every problem is a diagnostic with file, line and column.
+ */
+export function parseSelfSpec(text: string, file = 'self.edn'): SelfSpecResult {
+  const linted = lintSelfSpec(text, { fileName: file });
+  if (linted.spec === undefined)
+    return { ok: false, errors: linted.errors, warnings: linted.warnings };
+  const errors: Diagnostic[] = [];
+  const fail = (
+    key: string,
+    code: Diagnostic['code'],
+    message: string,
+    found: unknown,
+    expected: string,
+  ): void => {
+    const offset = topLevelKeyOffset(text, key);
+    errors.push({
+      severity: 'error',
+      code,
+      file,
+      ...position(text, offset),
+      offset,
+      message,
+      found: JSON.stringify(found) ?? String(found),
+      expected,
+      path: `:${key}`,
+    });
+  };
+
+  const { 'health-timeout': timeout, pull, ...body } = linted.spec.container;
+  let healthTimeoutS = SELF_HEALTH_TIMEOUT_DEFAULT_S;
+  if (timeout !== undefined) {
+    if (typeof timeout !== 'number' || !Number.isInteger(timeout)) {
+      fail(
+        'health-timeout',
+        SPEC_ERROR_CODES.WRONG_TYPE,
+        ':health-timeout is a whole number of seconds',
+        timeout,
+        'an integer number of seconds, e.g. 30',
+      );
+    } else if (timeout < 1 || timeout > MAX_SECONDS) {
+      fail(
+        'health-timeout',
+        SPEC_ERROR_CODES.OUT_OF_RANGE,
+        `:health-timeout must be between 1 and ${MAX_SECONDS} seconds`,
+        timeout,
+        `1 to ${MAX_SECONDS}`,
+      );
+    } else {
+      healthTimeoutS = timeout;
+    }
+  }
+  let pullPolicy: PullPolicy = 'always';
+  if (pull !== undefined) {
+    if (typeof pull === 'string' && (PULL_POLICIES as readonly string[]).includes(pull)) {
+      pullPolicy = pull as PullPolicy;
+    } else {
+      fail(
+        'pull',
+        SPEC_ERROR_CODES.INVALID_VALUE,
+        ':pull is one of :always, :missing, :never',
+        pull,
+        ':always, :missing or :never',
+      );
+    }
+  }
+  if (body.Name !== undefined) {
+    fail(
+      'Name',
+      SPEC_ERROR_CODES.INVALID_VALUE,
+      'self.edn cannot fix the container :Name: the new condod starts while the old one still runs (condod names it condod_<random>)',
+      body.Name,
+      'no :Name',
+    );
+  }
+  if (errors.length > 0) return { ok: false, errors, warnings: linted.warnings };
+  return {
+    ok: true,
+    spec: {
+      file,
+      hash: linted.spec.hash,
+      body,
+      healthTimeoutMs: healthTimeoutS * 1000,
+      pull: pullPolicy,
+    },
+    warnings: linted.warnings,
+  };
+}
+
+/**
+ * Whether `spec` asks for a condod other than this one: its hash differs from `CONDO_SELF`
+ * (absent counts as different: a condod started by hand runs no `self.edn` revision). Pure.
+ */
+export function isNewSelf(
+  spec: Pick<SelfUpdateSpec, 'hash'>,
+  env: Readonly<Record<string, string | undefined>>,
+): boolean {
+  return env[CONDO_SELF_ENV] !== spec.hash;
+}
+
+const NAME_ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+
+/** What the new condod container needs besides its spec. */
+export interface SuccessorContext {
+  /** The daemon's instance id (shared by old and new: they use one state database). */
+  instanceId: string;
+  /** The container of the running condod, which the new one removes once it has taken over. */
+  predecessorId?: string;
+  /** `--container-label` labels, put on every container condod creates. */
+  labels?: Readonly<Record<string, string>>;
+  /** The container name (default `condod_<11 random alphanumerics>`). */
+  name?: string;
+}
+
+/**
+ * The create options of the next condod container (for `DockerDriver.create`): the body of
+ * `self.edn` with `CONDO_SELF=<hash>` in its `Env` (replacing any `CONDO_SELF` already there),
+ * named `condod_<random>`, labelled as condo's own (`condo.service=self`, the instance id, the
+ * hash; the driver adds those) and with the predecessor's id. Pure apart from the random name.
+ */
+export function successorCreateOptions(
+  spec: SelfUpdateSpec,
+  ctx: SuccessorContext,
+): CreateContainerOptions {
+  const env = Array.isArray(spec.body.Env) ? (spec.body.Env as unknown[]) : [];
+  let name = ctx.name;
+  if (name === undefined) {
+    name = 'condod_';
+    for (let i = 0; i < 11; i++) name += NAME_ALPHABET[randomInt(NAME_ALPHABET.length)];
+  }
+  return {
+    service: SELF_SERVICE,
+    instanceId: ctx.instanceId,
+    specHash: spec.hash,
+    spec: {
+      ...spec.body,
+      Name: name,
+      Env: [
+        ...env.filter((e) => !(typeof e === 'string' && e.startsWith(`${CONDO_SELF_ENV}=`))),
+        `${CONDO_SELF_ENV}=${spec.hash}`,
+      ],
+    },
+    labels: {
+      ...ctx.labels,
+      ...(ctx.predecessorId !== undefined ? { [LABEL_SELF_PREDECESSOR]: ctx.predecessorId } : {}),
+    },
+  };
+}
