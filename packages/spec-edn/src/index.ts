@@ -32,7 +32,10 @@ export { canonicalJson, canonicalSpec, containerHash, specHash } from './canonic
 export { ednToJson } from './edn-json.js';
 export { jsonToEdn, printSpec } from './print.js';
 export {
+  decodeSpecBytes,
   isSelfSpecPath,
+  lintSelfSpecBytes,
+  lintSpecBytes,
   isSpecFileName,
   loadSelfSpecFile,
   loadSpecFile,

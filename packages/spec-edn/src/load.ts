@@ -6,7 +6,7 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { SPEC_ERROR_CODES } from './codes.js';
-import { DiagnosticSink } from './diagnostics.js';
+import { DiagnosticSink, type Diagnostic } from './diagnostics.js';
 import { SpecInvalidError, SpecReadError } from './errors.js';
 import { DEFAULT_MAX_BYTES, lintSelfSpec, lintSpec, serviceNameFromPath } from './lint.js';
 import type { LintOptions, LintResult, SelfSpec, ServiceSpec } from './types.js';
@@ -26,46 +26,122 @@ export function isSelfSpecPath(path: string): boolean {
 
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
 
-async function readText(
+/**
+ * The 0-based byte offset of the first byte that does not start a well-formed UTF-8 sequence
+ * (truncated, overlong, a surrogate, above U+10FFFF, a stray continuation byte), or -1.
+ */
+function firstInvalidUtf8(b: Uint8Array): number {
+  for (let i = 0; i < b.length;) {
+    const c = b[i]!;
+    if (c < 0x80) {
+      i += 1;
+      continue;
+    }
+    const more =
+      c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : 0;
+    if (more === 0) return i;
+    // The second byte's range excludes overlong forms, surrogates and code points > U+10FFFF.
+    const lo = c === 0xe0 ? 0xa0 : c === 0xf0 ? 0x90 : 0x80;
+    const hi = c === 0xed ? 0x9f : c === 0xf4 ? 0x8f : 0xbf;
+    const second = b[i + 1];
+    if (second === undefined || second < lo || second > hi) return i;
+    for (let k = 2; k <= more; k++) {
+      const next = b[i + k];
+      if (next === undefined || next < 0x80 || next > 0xbf) return i;
+    }
+    i += more + 1;
+  }
+  return -1;
+}
+
+/**
+ * The one strict decoder of spec files (the daemon and condo-lint both use it): the text of
+ * `bytes`, or an `ERR_CONDO_SPEC_ENCODING` diagnostic at the first byte that is not UTF-8. Its
+ * `offset` is that byte offset; `line` and `column` are counted as for any diagnostic (the column
+ * in UTF-16 code units of the valid text before it). A UTF-8 byte order mark is dropped.
+ */
+export function decodeSpecBytes(
+  bytes: Uint8Array,
+  fileName = '<input>',
+): { text: string } | { errors: Diagnostic[] } {
+  try {
+    return { text: fatalUtf8.decode(bytes) };
+  } catch {
+    const offset = Math.max(0, firstInvalidUtf8(bytes));
+    const before = Buffer.from(bytes.buffer, bytes.byteOffset, offset);
+    const lineStart = before.lastIndexOf(0x0a) + 1;
+    const line = before.subarray(0, lineStart).reduce((n, byte) => n + (byte === 0x0a ? 1 : 0), 1);
+    const column = fatalUtf8.decode(before.subarray(lineStart)).length + 1;
+    const sink = new DiagnosticSink(fileName, '');
+    const found = [...bytes.subarray(offset, offset + 4)]
+      .map((byte) => `0x${byte.toString(16).padStart(2, '0')}`)
+      .slice(0, Math.max(1, firstInvalidLength(bytes, offset)))
+      .join(' ');
+    sink.error(
+      SPEC_ERROR_CODES.ENCODING,
+      { offset, line, column },
+      {
+        message: `the file is not valid UTF-8 text: byte offset ${offset} (line ${line}, column ${column}) does not start a UTF-8 character`,
+        found,
+        expected: 'a UTF-8 text file',
+      },
+    );
+    return { errors: sink.errors };
+  }
+}
+
+/** How many bytes from `offset` belong to the malformed sequence (at least 1). */
+function firstInvalidLength(b: Uint8Array, offset: number): number {
+  let n = 1;
+  while (n < 4 && offset + n < b.length && (b[offset + n]! & 0xc0) === 0x80) n += 1;
+  return n;
+}
+
+/** Decodes `bytes` strictly ({@link decodeSpecBytes}), then lints the text as a service spec. */
+export function lintSpecBytes(
+  bytes: Uint8Array,
+  options: LintOptions = {},
+): LintResult<ServiceSpec> {
+  const decoded = decodeSpecBytes(bytes, options.fileName);
+  if ('errors' in decoded) return { errors: decoded.errors, warnings: [] };
+  return lintSpec(decoded.text, options);
+}
+
+/** Decodes `bytes` strictly ({@link decodeSpecBytes}), then lints the text as `self.edn`. */
+export function lintSelfSpecBytes(
+  bytes: Uint8Array,
+  options: LintOptions = {},
+): LintResult<SelfSpec> {
+  const decoded = decodeSpecBytes(bytes, options.fileName);
+  if ('errors' in decoded) return { errors: decoded.errors, warnings: [] };
+  return lintSelfSpec(decoded.text, options);
+}
+
+/** The bytes of a spec file, or an early `ERR_CONDO_SPEC_TOO_LARGE` result (never read). */
+async function readBytes(
   path: string,
   options: LintOptions,
-): Promise<{ text: string } | { early: LintResult<never> }> {
+): Promise<{ bytes: Buffer } | { early: LintResult<never> }> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
-  const early = (
-    code: 'ERR_CONDO_SPEC_TOO_LARGE' | 'ERR_CONDO_SPEC_ENCODING',
-    message: string,
-    found: string,
-    expected: string,
-  ) => {
-    const sink = new DiagnosticSink(options.fileName ?? path, '');
-    sink.error(code, { offset: 0, line: 1, column: 1 }, { message, found, expected });
-    return { early: { errors: sink.errors, warnings: [] } };
-  };
-  let bytes: Buffer;
   try {
     const info = await stat(path);
     // Checked before reading, so a huge file is never loaded into memory.
     if (info.isFile() && info.size > maxBytes) {
-      return early(
+      const sink = new DiagnosticSink(options.fileName ?? path, '');
+      sink.error(
         SPEC_ERROR_CODES.TOO_LARGE,
-        `the file is ${info.size} bytes, more than the ${maxBytes} accepted`,
-        `${info.size} bytes`,
-        `at most ${maxBytes} bytes`,
+        { offset: 0, line: 1, column: 1 },
+        {
+          message: `the file is ${info.size} bytes, more than the ${maxBytes} accepted`,
+          found: `${info.size} bytes`,
+          expected: `at most ${maxBytes} bytes`,
+        },
       );
+      return { early: { errors: sink.errors, warnings: [] } };
     }
-    bytes = await readFile(path);
+    return { bytes: await readFile(path) };
   } catch (err) {
     throw new SpecReadError(path, { cause: err });
-  }
-  try {
-    return { text: fatalUtf8.decode(bytes) };
-  } catch {
-    return early(
-      SPEC_ERROR_CODES.ENCODING,
-      'the file is not valid UTF-8 text',
-      'bytes that are not UTF-8',
-      'a UTF-8 text file',
-    );
   }
 }
 
@@ -74,9 +150,9 @@ export async function readSpecFile(
   path: string,
   options: LintOptions = {},
 ): Promise<LintResult<ServiceSpec>> {
-  const read = await readText(path, options);
+  const read = await readBytes(path, options);
   if ('early' in read) return read.early;
-  return lintSpec(read.text, { ...options, fileName: options.fileName ?? path });
+  return lintSpecBytes(read.bytes, { ...options, fileName: options.fileName ?? path });
 }
 
 /** Reads and lints `self.edn`. Throws `SpecReadError` only when it cannot be read. */
@@ -84,9 +160,9 @@ export async function readSelfSpecFile(
   path: string,
   options: LintOptions = {},
 ): Promise<LintResult<SelfSpec>> {
-  const read = await readText(path, options);
+  const read = await readBytes(path, options);
   if ('early' in read) return read.early;
-  return lintSelfSpec(read.text, { ...options, fileName: options.fileName ?? path });
+  return lintSelfSpecBytes(read.bytes, { ...options, fileName: options.fileName ?? path });
 }
 
 /** Reads a service spec file or throws: `SpecReadError`, or `SpecInvalidError` with every error. */

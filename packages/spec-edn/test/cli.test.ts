@@ -208,7 +208,7 @@ describe('loaders', () => {
     await writeFile(latin1, Buffer.from([0x7b, 0xe9, 0x7d]));
     const r = await readSpecFile(latin1);
     expect(r.errors.map((e) => [e.code, e.line, e.column])).toEqual([
-      ['ERR_CONDO_SPEC_ENCODING', 1, 1],
+      ['ERR_CONDO_SPEC_ENCODING', 1, 2],
     ]);
     const big = join(dir.path, 'big.edn');
     await writeFile(big, ' '.repeat(2048));
