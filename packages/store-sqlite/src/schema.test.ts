@@ -17,7 +17,7 @@ describe('migrate', () => {
     migrate(db, 0, ctx);
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     expect(db.pragma('application_id', { simple: true })).toBe(APPLICATION_ID);
-    expect(tables(db)).toEqual(['meta', 'snapshots']);
+    expect(tables(db)).toEqual(['meta', 'owners', 'snapshots']);
     expect(db.prepare("SELECT value FROM meta WHERE key = 'instance_id'").get()).toEqual({
       value: 'instance-1',
     });
@@ -34,7 +34,7 @@ describe('migrate', () => {
     // Running the first migrations again would fail (their tables exist): they must be skipped.
     migrate(db, SCHEMA_VERSION, ctx, [...MIGRATIONS, next]);
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION + 1);
-    expect(tables(db)).toEqual(['extra', 'meta', 'snapshots']);
+    expect(tables(db)).toEqual(['extra', 'meta', 'owners', 'snapshots']);
     db.close();
   });
 
@@ -53,7 +53,7 @@ describe('migrate', () => {
       'disk on fire',
     );
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
-    expect(tables(db)).toEqual(['meta', 'snapshots']);
+    expect(tables(db)).toEqual(['meta', 'owners', 'snapshots']);
     expect(db.prepare("SELECT value FROM meta WHERE key = 'instance_id'").get()).toEqual({
       value: 'instance-1',
     });

@@ -40,6 +40,19 @@ export const MIGRATIONS: readonly Migration[] = [
       put.run('created_at', String(ctx.now()));
     },
   },
+  {
+    // Which spec file owns each service, so a restart never hands a service to another prefix.
+    version: 2,
+    up(db) {
+      db.exec(`
+        CREATE TABLE owners (
+          service    TEXT PRIMARY KEY NOT NULL,
+          file       TEXT NOT NULL,
+          updated_at INTEGER NOT NULL
+        ) STRICT;
+      `);
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

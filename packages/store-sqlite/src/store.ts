@@ -68,6 +68,12 @@ export interface SnapshotStore<S = unknown> {
   saveMany(writes: ReadonlyArray<SnapshotWrite<S> & { service: string }>): SnapshotRecord<S>[];
   /** Drops the service's snapshot; true when there was one. */
   delete(service: string): boolean;
+  /** service -> the spec file that owns it (absolute path), ordered by service name. */
+  loadOwners(): Map<string, string>;
+  /** Records that `file` owns `service` (replacing the previous owner); durable when it returns. */
+  saveOwner(service: string, file: string): void;
+  /** Forgets the owner of `service`; true when there was one. */
+  deleteOwner(service: string): boolean;
   /** Checkpoints, closes and releases the lock. Idempotent. */
   close(): void;
 }
@@ -275,6 +281,14 @@ function createStore<S>(
        revision = excluded.revision, snapshot = excluded.snapshot, updated_at = excluded.updated_at`,
   );
   const remove = db.prepare<[string]>('DELETE FROM snapshots WHERE service = ?');
+  const selectOwners = db.prepare<[], { service: string; file: string }>(
+    'SELECT service, file FROM owners ORDER BY service',
+  );
+  const upsertOwner = db.prepare<[string, string, number]>(
+    `INSERT INTO owners (service, file, updated_at) VALUES (?, ?, ?)
+     ON CONFLICT (service) DO UPDATE SET file = excluded.file, updated_at = excluded.updated_at`,
+  );
+  const removeOwner = db.prepare<[string]>('DELETE FROM owners WHERE service = ?');
 
   const toRecord = (row: SnapshotRow): SnapshotRecord<S> => {
     let snapshot: S;
@@ -316,6 +330,20 @@ function createStore<S>(
     save: (service, w) => sqlite(path, `save ${service}`, () => write(service, w)),
     saveMany: (writes) => sqlite(path, 'save', () => writeMany.immediate(writes)),
     delete: (service) => sqlite(path, `delete ${service}`, () => remove.run(service).changes > 0),
+    loadOwners: () =>
+      new Map(
+        sqlite(path, 'load owners', () => selectOwners.all()).map((r) => [r.service, r.file]),
+      ),
+    saveOwner(service, file) {
+      checkService(service);
+      if (typeof file !== 'string' || file === '')
+        throw new TypeError('file must be a non-empty string');
+      sqlite(path, `save owner of ${service}`, () =>
+        upsertOwner.run(service, file, Math.round(clock.now())),
+      );
+    },
+    deleteOwner: (service) =>
+      sqlite(path, `delete owner of ${service}`, () => removeOwner.run(service).changes > 0),
     close() {
       if (!db.open) return;
       db.close();

@@ -265,3 +265,46 @@ describe('openSnapshotStore', () => {
     );
   });
 });
+
+describe('kind 8: ownership survives restarts (spec file owners)', () => {
+  it('keeps which file owns each service across a reopen', () => {
+    const file = path.join(dirs.make(), 'state.db');
+    const store = openStore(file);
+    expect(store.loadOwners()).toEqual(new Map());
+    store.saveOwner('web', '/etc/condo/b/web.edn');
+    store.saveOwner('api', '/etc/condo/a/api.edn');
+    store.saveOwner('api', '/etc/condo/b/api.edn');
+    store.close();
+    const again = openStore(file);
+    expect(again.loadOwners()).toEqual(
+      new Map([
+        ['api', '/etc/condo/b/api.edn'],
+        ['web', '/etc/condo/b/web.edn'],
+      ]),
+    );
+    expect(again.deleteOwner('web')).toBe(true);
+    expect(again.deleteOwner('web')).toBe(false);
+    expect([...again.loadOwners().keys()]).toEqual(['api']);
+  });
+
+  it('migrates a schema-1 database, keeping its snapshots and identity', () => {
+    const file = path.join(dirs.make(), 'state.db');
+    const raw = new Database(file);
+    raw.pragma('journal_mode = WAL');
+    raw.exec(`
+      CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) STRICT;
+      CREATE TABLE snapshots (service TEXT PRIMARY KEY NOT NULL, revision TEXT NOT NULL,
+        snapshot TEXT NOT NULL, updated_at INTEGER NOT NULL) STRICT;
+      INSERT INTO meta VALUES ('instance_id', 'old-instance'), ('created_at', '1');
+      INSERT INTO snapshots VALUES ('web', 'r1', '{"a":1}', 5);
+    `);
+    raw.pragma('application_id = 1131376228');
+    raw.pragma('user_version = 1');
+    raw.close();
+    const store = openStore(file);
+    expect(store.instanceId).toBe('old-instance');
+    expect(store.load('web')?.snapshot).toEqual({ a: 1 });
+    store.saveOwner('web', '/x/web.edn');
+    expect(store.loadOwners().get('web')).toBe('/x/web.edn');
+  });
+});
