@@ -89,6 +89,24 @@ describe('dockerConfigPath and loadDockerConfig', () => {
     expect(dockerConfigPath({ env: {}, homeDir: '/home/u' })).toBe('/home/u/.docker/config.json');
   });
 
+  it('kind 12: a config that is a directory or not JSON is one warning and no credentials', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'condo-auth-'));
+    try {
+      const asDir = await loadDockerConfig(dir);
+      expect(asDir.config.auths.size).toBe(0);
+      expect(asDir.warnings).toHaveLength(1);
+      expect(asDir.warnings[0]).toMatch(/can't be read \(EISDIR\).*pulls are anonymous/);
+      const bad = path.join(dir, 'config.json');
+      writeFileSync(bad, '{"auths": {');
+      const notJson = await loadDockerConfig(bad);
+      expect(notJson.config.credsStore).toBeUndefined();
+      expect(notJson.warnings).toHaveLength(1);
+      expect(notJson.warnings[0]).toMatch(/not valid JSON.*pulls are anonymous/);
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  });
+
   it('treats a missing file as no credentials', async () => {
     const { config, warnings } = await loadDockerConfig('/nonexistent/condo/config.json');
     expect(config.auths.size).toBe(0);

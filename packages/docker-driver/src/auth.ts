@@ -146,18 +146,35 @@ export function dockerConfigPath(input: {
   return path.join(input.homeDir ?? env.HOME ?? '/root', '.docker', 'config.json');
 }
 
-/** Reads and parses the config file; a missing file means "no credentials", not an error. */
+/**
+ * Reads and parses the config file. Never throws: like the Docker CLI, a config that is missing
+ * means "no credentials", and one that can't be read (a directory, EACCES, EIO) or is not a JSON
+ * object means "no credentials" plus one warning saying why, so pulls go on anonymously and
+ * images of open registries keep deploying.
+ */
 export async function loadDockerConfig(file: string): Promise<ParsedDockerConfig> {
+  const anonymous = (why: string): ParsedDockerConfig => ({
+    config: EMPTY_AUTH_CONFIG,
+    warnings: [`Docker config ${file}: ${why}; ignored, pulls are anonymous`],
+  });
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      return { config: EMPTY_AUTH_CONFIG, warnings: [] };
-    }
-    throw new DockerConfigError(file, "can't be read", { cause: err });
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { config: EMPTY_AUTH_CONFIG, warnings: [] };
+    return anonymous(`can't be read (${code ?? String(err)})`);
   }
-  return parseDockerConfig(text, file);
+  try {
+    return parseDockerConfig(text, file);
+  } catch (err) {
+    if (err instanceof DockerConfigError)
+      return {
+        config: EMPTY_AUTH_CONFIG,
+        warnings: [`${err.message}; ignored, pulls are anonymous`],
+      };
+    throw err;
+  }
 }
 
 /** Asks `docker-credential-<helper>` for one server's credentials; `undefined` when it has none. */
