@@ -5,7 +5,8 @@ import {
   type DockerDriver,
   type ManagedContainer,
 } from '@condo/docker-driver';
-import { formatDiagnostic, lintSpec } from '@condo/spec-edn';
+import { createMetrics, type ApiMetrics, type HealthReport } from '@condo/http-api';
+import { formatDiagnostic, lintSpecBytes } from '@condo/spec-edn';
 import {
   ServiceRunner,
   describe,
@@ -22,7 +23,10 @@ import {
 } from '@condo/state-machine';
 import { openSnapshotStore, type SnapshotStore } from '@condo/store-sqlite';
 import { createDockerAdapter } from './docker-adapter.js';
+import { DaemonHealth } from './health.js';
 import type { Logger } from './logger.js';
+import { MetricsFeed } from './metrics-feed.js';
+import { SnapshotSaver } from './saver.js';
 import { SpecWatcher, type SpecFile, type SpecWatchEvent } from './spec-watcher.js';
 
 export interface DaemonOptions {
@@ -40,6 +44,8 @@ export interface DaemonOptions {
   /** Full rescan of the prefixes, the safety net for missed file events (ms, default 30 s). */
   rescanIntervalMs?: number;
   clock?: Clock;
+  /** Where the deploy, failure, retry and health metrics go (default: a fresh set). */
+  metrics?: ApiMetrics;
 }
 
 /** One service as the daemon shows it (`/v1/state`). */
@@ -58,7 +64,11 @@ export interface DaemonEvents {
 export interface Daemon {
   readonly instanceId: string;
   readonly events: EventEmitter<DaemonEvents>;
+  /** The metrics condod feeds from its transitions (served at `/metrics`). */
+  readonly metrics: ApiMetrics;
   services(): Map<string, ServiceStatus>;
+  /** `/healthz`: event loop, engine, store and watcher, each of which can fail. */
+  health(): HealthReport;
   /** Resolves when no service has an event queued or an engine call in flight. */
   idle(): Promise<void>;
   /** SIGHUP: re-read the Docker config file. */
@@ -74,9 +84,11 @@ interface Service {
   name: string;
   runner: ServiceRunner;
   file: string | null;
-  lastState: Snapshot['state'];
-  /** Text hash of the spec file whose errors were last logged: each bad revision is logged once. */
+  /** The snapshot after the last transition (the one before the transition being handled). */
+  last: Snapshot;
+  /** Hash of the spec file whose errors were last logged: each bad revision is logged once. */
   loggedErrorsFor: string | null;
+  feed: MetricsFeed;
 }
 
 const realClock: Clock = {
@@ -118,6 +130,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     });
     const events = new EventEmitter<DaemonEvents>();
     const services = new Map<string, Service>();
+    const metrics = opts.metrics ?? createMetrics();
+    const saver = new SnapshotSaver({ store, logger: log });
+    const owners = store.loadOwners();
 
     const statusOf = (svc: Service): ServiceStatus => ({
       ...describe(svc.runner.snapshot),
@@ -131,7 +146,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
         if (services.get(svc.name) !== svc || !isRemovable(svc.runner.snapshot)) return;
         svc.runner.close();
         services.delete(svc.name);
-        store.delete(svc.name);
+        saver.delete(svc.name);
         log.info({ service: svc.name }, `${svc.name}: removed`);
         events.emit('removed', svc.name);
       });
@@ -141,28 +156,28 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       const svc: Service = {
         name,
         file: null,
-        lastState: snapshot.state,
+        last: snapshot,
         loggedErrorsFor: null,
+        feed: new MetricsFeed(metrics, name),
         runner: undefined as unknown as ServiceRunner,
       };
       svc.runner = new ServiceRunner({
         driver: adapter,
         clock,
         snapshot,
-        // No `persist` hook: the store's save is synchronous and durable, so the snapshot is
-        // written right here, inside the transition, before it is logged or published and
-        // before any Docker effect of it can run (they are queued behind this call).
+        // The snapshot is written right here, inside the transition, before it is logged or
+        // published. When the write fails, the saver retries it, and the engine calls of this
+        // transition wait (the runner awaits `persist` before every Docker effect): condod
+        // never acts on state it could not save.
+        persist: () => saver.saved(name),
         onTransition: (event, effects, snap) => {
           if (effects.some((e) => e.type === 'persist')) {
-            try {
-              store.save(name, { revision: targetHash(snap) ?? '', snapshot: snap });
-            } catch (err) {
-              log.error({ service: name, err }, `${name}: saving the state failed: ${String(err)}`);
-            }
+            saver.save(name, { revision: targetHash(snap) ?? '', snapshot: snap });
           }
           const status = statusOf(svc);
           logTransition(log, svc, event, effects, status);
-          svc.lastState = snap.state;
+          svc.feed.transition(svc.last, event, snap);
+          svc.last = snap;
           events.emit('transition', name, status, event);
           if (isRemovable(snap)) drop(svc);
         },
@@ -174,6 +189,22 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
 
     const serviceFor = (name: string): Service => services.get(name) ?? addService(name, initial());
 
+    /** Records which file owns a service, so a restart never hands it to another prefix. */
+    const recordOwner = (service: string, file: string | null) => {
+      if ((owners.get(service) ?? null) === file) return;
+      try {
+        if (file === null) store.deleteOwner(service);
+        else store.saveOwner(service, file);
+        if (file === null) owners.delete(service);
+        else owners.set(service, file);
+      } catch (err) {
+        log.error(
+          { service, err },
+          `${service}: saving the owner of the service failed: ${String(err)}`,
+        );
+      }
+    };
+
     const applySpec = (spec: SpecFile) => {
       if (spec.service === 'self') {
         log.warn({ file: spec.file }, 'self.edn: self-update is not implemented yet; ignored');
@@ -181,14 +212,16 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       }
       const svc = serviceFor(spec.service);
       svc.file = spec.file;
-      const result = lintSpec(spec.text, { fileName: spec.file, name: spec.service });
+      recordOwner(spec.service, spec.file);
+      // The one strict decoder of @condo/spec-edn, as condo-lint reads files.
+      const result = lintSpecBytes(spec.bytes, { fileName: spec.file, name: spec.service });
       for (const w of result.warnings) log.warn({ service: spec.service }, formatDiagnostic(w));
       if (!result.spec) {
         // An invalid file never takes down what runs: the service keeps its containers and
         // state; the error is logged once per change of the file and shown as lastError.
-        if (svc.loggedErrorsFor !== spec.textHash) {
+        if (svc.loggedErrorsFor !== spec.hash) {
           for (const e of result.errors) log.error({ service: spec.service }, formatDiagnostic(e));
-          svc.loggedErrorsFor = spec.textHash;
+          svc.loggedErrorsFor = spec.hash;
         }
         const first = result.errors[0];
         svc.runner.send({
@@ -209,11 +242,52 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       svc.runner.send({ type: 'specChanged', spec: result.spec });
     };
 
+    /**
+     * A service whose file can't be read keeps running as it is: the read error is its
+     * `lastError` (cleared when the file reads again).
+     */
+    const unreadable = (service: string, file: string, error: NodeJS.ErrnoException) => {
+      if (service === 'self') return;
+      const svc = serviceFor(service);
+      svc.runner.send({
+        type: 'specInvalid',
+        error: {
+          code: 'ERR_CONDO_SPEC_READ',
+          message: `cannot read ${file}: ${error.code ?? error.message}; the service keeps running as it is`,
+          file,
+        },
+      });
+    };
+
+    /**
+     * Services known from the database or the engine that no file claims are removed, but only
+     * once every prefix could be listed: a prefix that can't be read may hold their files.
+     */
+    const sweepUnclaimed = () => {
+      const claimed = watcher!.claimed();
+      const complete = watcher!.complete();
+      for (const svc of services.values()) {
+        if (claimed.has(svc.name) || svc.runner.snapshot.removed) continue;
+        if (complete) {
+          svc.runner.send({ type: 'specRemoved' });
+        } else if (svc.file === null) {
+          svc.runner.send({
+            type: 'specInvalid',
+            error: {
+              code: 'ERR_CONDO_SPEC_READ',
+              message: `no readable file defines ${svc.name}, and a prefix can't be listed (${watcher!.problems().join('; ')}); the service keeps running as it is`,
+            },
+          });
+        }
+      }
+    };
+
     const onWatchEvent = (event: SpecWatchEvent) => {
       switch (event.type) {
         case 'changed':
           return applySpec(event.spec);
         case 'removed': {
+          recordOwner(event.service, null);
           const svc = services.get(event.service);
           if (!svc || event.service === 'self') return;
           svc.file = null;
@@ -229,10 +303,16 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
             `${event.file}: service "${event.service}" is already defined by ${event.owner}; this file is ignored`,
           );
         case 'unreadable':
-          return log.error(
-            { path: event.path, err: event.error },
+          log.error(
+            { path: event.path, err: event.error, services: event.services },
             `cannot read ${event.path || 'a spec directory'}: ${event.error.message}; its services keep running`,
           );
+          for (const service of event.services) unreadable(service, event.path, event.error);
+          return;
+        case 'readable':
+          log.info({ path: event.path }, `${event.path} can be read again`);
+          if (watcher!.complete()) sweepUnclaimed();
+          return;
       }
     };
 
@@ -254,12 +334,13 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     watcher = new SpecWatcher({
       prefixes: opts.prefixes.map((p) => path.resolve(p)),
       rescanIntervalMs: opts.rescanIntervalMs ?? 30_000,
+      owners,
       onEvent: (e) => (live ? onWatchEvent(e) : buffered.push(e)),
     });
     await watcher.start();
 
     // 3. Restore every service known from the database or the engine, reconciled with what
-    //    runs; then the specs; then services whose file is gone are removed.
+    //    runs; then the specs; then services no file claims are removed.
     for (const { service, snapshot } of saved) addService(service, snapshot);
     for (const service of observedBy.keys()) serviceFor(service);
     for (const svc of services.values()) {
@@ -267,14 +348,20 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     }
     live = true;
     for (const e of buffered.splice(0)) onWatchEvent(e);
-    const files = watcher.snapshot();
-    for (const svc of services.values()) {
-      if (!files.has(svc.name)) svc.runner.send({ type: 'specRemoved' });
-    }
+    sweepUnclaimed();
     log.info(
       { services: services.size, adopted: managed.length, prefixes: opts.prefixes },
       `watching ${opts.prefixes.join(', ')}`,
     );
+
+    const specWatcher = watcher;
+    const health = new DaemonHealth({
+      driver: docker,
+      instanceId,
+      store: () => saver.problem(),
+      watcher: () => specWatcher.problems(),
+    });
+    void health.probeEngine();
 
     const idle = async () => {
       await Promise.all([...services.values()].map((s) => s.runner.idle()));
@@ -284,6 +371,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     return {
       instanceId,
       events,
+      metrics,
+      health: () => health.check(),
       services: () => new Map([...services].map(([name, svc]) => [name, statusOf(svc)])),
       idle,
       reloadDockerConfig: async () => {
@@ -305,6 +394,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
           new Promise((r) => setTimeout(r, stopContainers ? 120_000 : 10_000).unref()),
         ]);
         for (const svc of services.values()) svc.runner.close();
+        health.close();
+        saver.close();
         await docker.close();
         store.close();
         log.info('condod stopped');
@@ -334,7 +425,8 @@ function logTransition(
   effects: readonly Effect[],
   view: ServiceStatus,
 ): void {
-  const changed = svc.lastState !== view.state;
+  const from = svc.last.state;
+  const changed = from !== view.state;
   const failed =
     'error' in event || event.type === 'containerUnhealthy' || event.type === 'containerExited';
   if (!changed && !failed) {
@@ -347,7 +439,7 @@ function logTransition(
   }
   const fields = {
     service: svc.name,
-    from: svc.lastState,
+    from,
     to: view.state,
     reason: event.type,
     current: short(view.current?.id),
@@ -360,7 +452,7 @@ function logTransition(
     .filter(Boolean)
     .join(', ');
   const because = view.lastError && failed ? `: ${view.lastError.message}` : '';
-  const message = `${svc.name}: ${svc.lastState} -> ${view.state} (${event.type}${ids ? `; ${ids}` : ''})${because}`;
+  const message = `${svc.name}: ${from} -> ${view.state} (${event.type}${ids ? `; ${ids}` : ''})${because}`;
   if (failed) log.warn(fields, message);
   else log.info(fields, message);
 }

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { connectDockerDriver, type ManagedContainer } from '@condo/docker-driver';
-import { formatDiagnostic, lintSpec, type ServiceSpec } from '@condo/spec-edn';
+import { formatDiagnostic, lintSpecBytes, type ServiceSpec } from '@condo/spec-edn';
 import { describe, parseSnapshot, type Snapshot } from '@condo/state-machine';
 import { openSnapshotStore } from '@condo/store-sqlite';
 import { SpecWatcher } from './spec-watcher.js';
@@ -45,16 +45,27 @@ interface FileSpec {
 export async function plan(opts: PlanOptions): Promise<PlanEntry[]> {
   const entries: PlanEntry[] = [];
   const files = new Map<string, FileSpec>();
-  // The daemon's own scan (no watching): the same files, the same first-prefix-wins rule.
+  // The owners the daemon recorded: a restart keeps each service with the file that had it.
+  let owners = new Map<string, string>();
+  if (existsSync(opts.statePath)) {
+    const store = openSnapshotStore({ path: opts.statePath });
+    try {
+      owners = store.loadOwners();
+    } finally {
+      store.close();
+    }
+  }
+  // The daemon's own scan (no watching): the same files, the same ownership rules.
   const scanner = new SpecWatcher({
     prefixes: opts.prefixes,
+    owners,
     rescanIntervalMs: 0,
     onEvent: (event) => {
       switch (event.type) {
         case 'changed': {
-          const { service, file, text } = event.spec;
+          const { service, file, bytes } = event.spec;
           if (service === 'self') return;
-          const result = lintSpec(text, { fileName: file, name: service });
+          const result = lintSpecBytes(bytes, { fileName: file, name: service });
           const first = result.errors[0];
           files.set(
             service,
@@ -75,6 +86,7 @@ export async function plan(opts: PlanOptions): Promise<PlanEntry[]> {
         case 'unreadable':
           throw event.error;
         case 'removed':
+        case 'readable':
           return; // a single scan never confirms a removal
       }
     },

@@ -1,5 +1,15 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { mkdir, rename, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
+import {
+  copyFile,
+  mkdir,
+  rename,
+  rm,
+  stat,
+  symlink,
+  unlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import path from 'node:path';
 import { Cleanups, makeSpecDir, type SpecDir } from '@condo/test-utils';
 import { isSpecFileName } from '@condo/spec-edn';
@@ -11,7 +21,7 @@ afterEach(() => cleanups.run());
 /** A watcher on real directories, recording its events, with a way to wait for one. */
 async function startWatcher(
   prefixes: string[],
-  opts: { removalGraceMs?: number; debounceMs?: number } = {},
+  opts: { removalGraceMs?: number; debounceMs?: number; owners?: Map<string, string> } = {},
 ) {
   const events: SpecWatchEvent[] = [];
   const waiters: Array<() => void> = [];
@@ -20,6 +30,7 @@ async function startWatcher(
     removalGraceMs: opts.removalGraceMs ?? 150,
     debounceMs: opts.debounceMs ?? 20,
     rescanIntervalMs: 0,
+    ...(opts.owners ? { owners: opts.owners } : {}),
     onEvent: (e) => {
       events.push(e);
       waiters.splice(0).forEach((w) => w());
@@ -60,6 +71,8 @@ function describeEvent(e: SpecWatchEvent): string {
       return `conflict ${e.service}`;
     case 'unreadable':
       return `unreadable ${path.basename(e.path)}`;
+    case 'readable':
+      return `readable ${path.basename(e.path)}`;
   }
 }
 
@@ -92,7 +105,8 @@ describe('SpecWatcher', () => {
       `changed b ${path.basename(dir.path)}`,
     ]);
     const a = w.events.find((e) => e.type === 'changed' && e.spec.service === 'a');
-    expect(a).toMatchObject({ spec: { text: '{:spec {:Image "a:1"}}', prefix: dir.path } });
+    expect(a).toMatchObject({ spec: { prefix: dir.path } });
+    expect(a?.type === 'changed' && a.spec.bytes.toString()).toBe('{:spec {:Image "a:1"}}');
   });
 
   it('follows an added file, a change and a removal, each once', async () => {
@@ -100,10 +114,10 @@ describe('SpecWatcher', () => {
     const w = await startWatcher([dir.path]);
     const t0 = Date.now();
     await dir.write('web.edn', 'v1');
-    await w.waitFor((e) => e.type === 'changed' && e.spec.text === 'v1');
+    await w.waitFor((e) => e.type === 'changed' && e.spec.bytes.toString() === 'v1');
     const addLatency = Date.now() - t0;
     await dir.write('web.edn', 'v2');
-    await w.waitFor((e) => e.type === 'changed' && e.spec.text === 'v2');
+    await w.waitFor((e) => e.type === 'changed' && e.spec.bytes.toString() === 'v2');
     await dir.remove('web.edn');
     await w.waitFor((e) => e.type === 'removed');
     const name = path.basename(dir.path);
@@ -125,7 +139,7 @@ describe('SpecWatcher', () => {
     const dir = await specDir({ 'web.edn': 'v1' });
     const w = await startWatcher([dir.path]);
     await dir.writeAtomically('web.edn', 'v2');
-    await w.waitFor((e) => e.type === 'changed' && e.spec.text === 'v2');
+    await w.waitFor((e) => e.type === 'changed' && e.spec.bytes.toString() === 'v2');
     expect((await w.settle()).filter((e) => e.startsWith('removed'))).toEqual([]);
   });
 
@@ -137,7 +151,7 @@ describe('SpecWatcher', () => {
     await new Promise((r) => setTimeout(r, 60));
     await dir.write('web.edn', 'v2');
     await unlink(path.join(dir.path, 'web.edn~'));
-    await w.waitFor((e) => e.type === 'changed' && e.spec.text === 'v2');
+    await w.waitFor((e) => e.type === 'changed' && e.spec.bytes.toString() === 'v2');
     expect((await w.settle(600)).filter((e) => e.startsWith('removed'))).toEqual([]);
   });
 
@@ -162,13 +176,13 @@ describe('SpecWatcher', () => {
     await symlink('..v1', path.join(dir.path, '..data'));
     await symlink('..data/web.edn', path.join(dir.path, 'web.edn'));
     const w = await startWatcher([dir.path]);
-    await w.waitFor((e) => e.type === 'changed' && e.spec.text === 'v1');
+    await w.waitFor((e) => e.type === 'changed' && e.spec.bytes.toString() === 'v1');
 
     await mkdir(path.join(dir.path, '..v2'));
     await writeFile(path.join(dir.path, '..v2', 'web.edn'), 'v2');
     await symlink('..v2', path.join(dir.path, '..data_tmp'));
     await rename(path.join(dir.path, '..data_tmp'), path.join(dir.path, '..data'));
-    await w.waitFor((e) => e.type === 'changed' && e.spec.text === 'v2');
+    await w.waitFor((e) => e.type === 'changed' && e.spec.bytes.toString() === 'v2');
   });
 
   it('watches every prefix, each on its own (upstream bug B2)', async () => {
@@ -200,10 +214,10 @@ describe('SpecWatcher', () => {
     await two.write('web.edn', 'from two, edited');
     await w.settle();
     expect(w.events.filter((e) => e.type === 'conflict')).toHaveLength(1);
-    expect(w.watcher.snapshot().get('web')?.text).toBe('from one');
+    expect(w.watcher.snapshot().get('web')?.bytes.toString()).toBe('from one');
 
     await one.remove('web.edn');
-    await w.waitFor((e) => e.type === 'changed' && e.spec.text === 'from two, edited');
+    await w.waitFor((e) => e.type === 'changed' && e.spec.bytes.toString() === 'from two, edited');
     expect(w.watcher.snapshot().get('web')?.file).toBe(path.join(two.path, 'web.edn'));
   });
 
@@ -211,7 +225,7 @@ describe('SpecWatcher', () => {
     const one = await specDir({ 'web.edn': 'one' });
     const two = await specDir({ 'web.edn': 'two' });
     const w = await startWatcher([two.path, one.path]);
-    expect(w.watcher.snapshot().get('web')?.text).toBe('two');
+    expect(w.watcher.snapshot().get('web')?.bytes.toString()).toBe('two');
     expect(w.events.map((e) => e.type)).toEqual(['changed', 'conflict']);
   });
 
@@ -241,6 +255,87 @@ describe('SpecWatcher', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(w.events).toHaveLength(1);
     await w.watcher.rescanAll();
-    expect(w.events.map((e) => e.type === 'changed' && e.spec.text)).toEqual(['v1', 'v2']);
+    expect(w.events.map((e) => e.type === 'changed' && e.spec.bytes.toString())).toEqual([
+      'v1',
+      'v2',
+    ]);
+  });
+
+  it('kind 14: sees a file rewritten in place with the same size and mtime', async () => {
+    const dir = await specDir({ 'web.edn': 'v1' });
+    const file = path.join(dir.path, 'web.edn');
+    const fixed = new Date('2024-01-01T00:00:00Z'); // tools with fixed timestamps
+    await utimes(file, fixed, fixed);
+    const w = await startWatcher([dir.path], { debounceMs: 60_000 });
+    const before = await stat(file);
+    // cp -p: new bytes, same size, same mtime (only the ctime moves).
+    const other = path.join(dir.path, 'other');
+    await writeFile(other, 'v2');
+    await utimes(other, fixed, fixed);
+    await copyFile(other, file);
+    await utimes(file, fixed, fixed);
+    const after = await stat(file);
+    expect([after.size, after.mtimeMs, after.ino]).toEqual([
+      before.size,
+      before.mtimeMs,
+      before.ino,
+    ]);
+    await w.watcher.rescanAll();
+    expect(w.events.map((e) => e.type === 'changed' && e.spec.bytes.toString())).toEqual([
+      'v1',
+      'v2',
+    ]);
+  });
+
+  it('kind 1: keeps a service whose file becomes a symlink loop or a directory, and says so', async () => {
+    const dir = await specDir({ 'web.edn': 'v1', 'api.edn': 'v1' });
+    const w = await startWatcher([dir.path], { removalGraceMs: 100 });
+    await unlink(path.join(dir.path, 'web.edn'));
+    await symlink('web.edn', path.join(dir.path, 'web.edn')); // ELOOP
+    await unlink(path.join(dir.path, 'api.edn'));
+    await mkdir(path.join(dir.path, 'api.edn')); // EISDIR
+    const seen = await w.settle(500);
+    expect(seen.filter((e) => e.startsWith('removed'))).toEqual([]);
+    expect(seen.filter((e) => e.startsWith('unreadable')).sort()).toEqual([
+      'unreadable api.edn',
+      'unreadable web.edn',
+    ]);
+    const loop = w.events.find((e) => e.type === 'unreadable' && e.path.endsWith('web.edn'));
+    expect(loop).toMatchObject({ services: ['web'], error: { code: 'ELOOP' } });
+    // Readable again with the same bytes: reported, so the error can be cleared.
+    await unlink(path.join(dir.path, 'web.edn'));
+    await dir.write('web.edn', 'v1');
+    await w.waitFor((e) => e.type === 'readable' && e.path.endsWith('web.edn'));
+    // Only ENOENT removes: the directory goes, the service goes after the grace period.
+    await rm(path.join(dir.path, 'api.edn'), { recursive: true });
+    await w.waitFor((e) => e.type === 'removed' && e.service === 'api');
+  });
+
+  it('kind 1: a file unreadable at start claims its service; a prefix unreadable at start is incomplete', async () => {
+    const dir = await specDir({ 'api.edn': 'v1' });
+    await symlink('web.edn', path.join(dir.path, 'web.edn'));
+    const missing = `${dir.path}-loop`;
+    await symlink(missing, missing); // a prefix whose readdir fails with ELOOP
+    cleanups.add(() => unlink(missing));
+    const w = await startWatcher([dir.path, missing]);
+    expect([...w.watcher.claimed()].sort()).toEqual(['api', 'web']);
+    expect(w.watcher.complete()).toBe(false);
+    expect(w.watcher.snapshot().has('web')).toBe(false);
+  });
+
+  it('kind 8: a persisted owner keeps its service against an earlier prefix', async () => {
+    const a = await specDir({ 'web.edn': 'from a' });
+    const b = await specDir({ 'web.edn': 'from b' });
+    const w = await startWatcher([a.path, b.path], {
+      owners: new Map([['web', path.join(b.path, 'web.edn')]]),
+    });
+    expect(w.watcher.snapshot().get('web')?.file).toBe(path.join(b.path, 'web.edn'));
+    expect(w.events.find((e) => e.type === 'conflict')).toMatchObject({
+      file: path.join(a.path, 'web.edn'),
+      owner: path.join(b.path, 'web.edn'),
+    });
+    // Once the owner's file is gone for good, the other takes over.
+    await b.remove('web.edn');
+    await w.waitFor((e) => e.type === 'changed' && e.spec.file === path.join(a.path, 'web.edn'));
   });
 });
