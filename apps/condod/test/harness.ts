@@ -17,7 +17,10 @@ import {
   type DockerTestRun,
 } from '@condo/test-utils';
 
-const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/cli.js');
+// CONDOD_CLI runs another build (e.g. of an older commit, to see a test fail before a fix).
+const CLI =
+  process.env.CONDOD_CLI ??
+  path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/cli.js');
 
 /** One JSON log line of condod. */
 export interface LogLine {
