@@ -45,6 +45,16 @@ export function consulAddress(options: ConsulStoreOptions): URL {
   return url;
 }
 
+function isErrorLike(value: unknown): boolean {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    (Object.prototype.toString.call(value) === '[object Error]' ||
+      (value as { isPapi?: unknown }).isPapi === true)
+  );
+}
+
 interface ResponseErrorLike {
   isResponse?: boolean;
   statusCode?: number;
@@ -88,12 +98,17 @@ export function createConsulStore(options: ConsulStoreOptions = {}): ExposureSto
     }
     return new ExposeError('ERR_CONDO_EXPOSE_UNAVAILABLE', `${what}${status}: ${detail}`);
   };
+  // papi resolves (instead of rejecting) with a transport error whose class is not the `Error`
+  // it checks against (another realm's, e.g. under jest's VM): such a value is a failure too.
   const call = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
+    let value: T;
     try {
-      return await run();
+      value = await run();
     } catch (error) {
       throw fail(error, what);
     }
+    if (isErrorLike(value)) throw fail(value, what);
+    return value;
   };
   const toKeys = (items: unknown): StoredKey[] =>
     (Array.isArray(items) ? (items as Array<{ Key: string; Value: string | null }>) : []).map(
@@ -111,22 +126,29 @@ export function createConsulStore(options: ConsulStoreOptions = {}): ExposureSto
           timeout: timeoutMs,
         } as Parameters<typeof consul.session.create>[0]),
       );
-      return (created as { ID: string }).ID;
+      return created.ID;
     },
     async renew(id) {
       try {
-        await consul.session.renew({ id, timeout: timeoutMs } as { id: string });
+        await call('consul session renew', () =>
+          consul.session.renew({ id, timeout: timeoutMs } as { id: string }),
+        );
       } catch (error) {
-        const e = error as ResponseErrorLike;
-        if (e.isResponse && e.statusCode === 404) {
-          throw new ExposeError('ERR_CONDO_EXPOSE_LEASE_LOST', 'consul session renew: the session is gone');
+        if (/\(HTTP 404\)/.test((error as Error).message)) {
+          throw new ExposeError(
+            'ERR_CONDO_EXPOSE_LEASE_LOST',
+            'consul session renew: the session is gone',
+          );
         }
         throw fail(error, 'consul session renew');
       }
     },
     async put(id, key, value) {
       const done = await call(`consul kv put ${key}`, () =>
-        consul.kv.set({ key, value, acquire: id, timeout: timeoutMs } as { key: string; value: string }),
+        consul.kv.set({ key, value, acquire: id, timeout: timeoutMs } as {
+          key: string;
+          value: string;
+        }),
       );
       if (done !== true) {
         throw new ExposeError(
@@ -167,15 +189,16 @@ export function createConsulStore(options: ConsulStoreOptions = {}): ExposureSto
           }
           // Consul may hold a blocking query up to wait + wait/16.
           query.timeout = index > 0 ? waitS * 1000 * 1.1 + timeoutMs : timeoutMs;
-          const [res, items] = (await consul.kv.get(
-            query as { key: string; recurse: true },
-          )) as unknown as [IncomingMessage, unknown];
+          const answer = await consul.kv.get(query as { key: string; recurse: true });
+          if (isErrorLike(answer)) throw fail(answer, `consul kv get ${prefix}`);
+          const [res, items] = answer as unknown as [IncomingMessage, unknown];
           return { index: Number(res.headers['x-consul-index']), keys: toKeys(items) };
         },
       });
     },
-    async close() {
+    close() {
       consul.destroy();
+      return Promise.resolve();
     },
   };
 }

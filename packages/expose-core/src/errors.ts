@@ -33,7 +33,9 @@ export function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: str
   const timeout = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(
       () =>
-        reject(new ExposeError('ERR_CONDO_EXPOSE_UNAVAILABLE', `${what}: no answer in ${timeoutMs} ms`)),
+        reject(
+          new ExposeError('ERR_CONDO_EXPOSE_UNAVAILABLE', `${what}: no answer in ${timeoutMs} ms`),
+        ),
       timeoutMs,
     );
   });

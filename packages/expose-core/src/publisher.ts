@@ -240,7 +240,8 @@ export class Publisher {
         if (current.value === null) this.#slots.delete(service);
       }
     } catch (error) {
-      if (isExposeError(error, 'ERR_CONDO_EXPOSE_LEASE_LOST')) this.#leaseLost(lease, error.message);
+      if (isExposeError(error, 'ERR_CONDO_EXPOSE_LEASE_LOST'))
+        this.#leaseLost(lease, error.message);
       else this.#fail(error);
     } finally {
       this.#inFlight.delete(service);
@@ -266,7 +267,8 @@ export class Publisher {
       await this.#store.renew(lease);
       this.#ok();
     } catch (error) {
-      if (isExposeError(error, 'ERR_CONDO_EXPOSE_LEASE_LOST')) this.#leaseLost(lease, error.message);
+      if (isExposeError(error, 'ERR_CONDO_EXPOSE_LEASE_LOST'))
+        this.#leaseLost(lease, error.message);
       else this.#fail(error);
     }
     this.#pump();

@@ -43,8 +43,7 @@ export function createEtcdStore(options: EtcdStoreOptions): ExposureStore {
   const client = new Etcd3({
     hosts: options.endpoints,
     dialTimeout: timeoutMs,
-    defaultCallOptions: (context) =>
-      context.isStream ? {} : { deadline: Date.now() + timeoutMs },
+    defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + timeoutMs }),
     faultHandling: {
       host: () => tryOnce,
       global: tryOnce,
@@ -91,14 +90,17 @@ export function createEtcdStore(options: EtcdStoreOptions): ExposureStore {
       if (lease) await call('etcd lease revoke', () => lease.revoke());
     },
     async list(prefix) {
-      const kvs = await call(`etcd range ${prefix}`, () => client.getAll().prefix(prefix).strings());
+      const kvs = await call(`etcd range ${prefix}`, () =>
+        client.getAll().prefix(prefix).strings(),
+      );
       return Object.entries(kvs).map(([key, value]) => ({ key, value }));
     },
     watch(prefix, sink) {
       return watchPrefix(client, prefix, sink, { timeoutMs, watchRetryMs });
     },
-    async close() {
+    close() {
       client.close();
+      return Promise.resolve();
     },
   };
 }

@@ -53,7 +53,14 @@ const DEFAULT_WAIT_MS = 5 * 60_000;
 
 /** Go-style durations as Consul accepts them: `10s`, `1.5m`, `250ms`, `1h`; bare numbers are seconds. */
 export function parseConsulDuration(text: string): number | null {
-  const units: Record<string, number> = { ns: 1e-6, us: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  const units: Record<string, number> = {
+    ns: 1e-6,
+    us: 1e-3,
+    ms: 1,
+    s: 1000,
+    m: 60_000,
+    h: 3_600_000,
+  };
   if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * 1000;
   let total = 0;
   const re = /(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)/gy;
@@ -272,7 +279,6 @@ export class ConsulEmulator {
       const waitMs = Math.min(parsed, MAX_WAIT_MS);
       // Consul adds up to wait/16 to spread wake-ups.
       const jitterMs = Math.random() * (waitMs / 16);
-      let timer: NodeJS.Timeout | undefined;
       const waiter: Waiter = {
         after,
         index: () => this.#prefixIndex(key, recurse),
@@ -283,7 +289,7 @@ export class ConsulEmulator {
         },
       };
       this.#waiters.add(waiter);
-      timer = setTimeout(waiter.wake, waitMs + jitterMs);
+      const timer = setTimeout(() => waiter.wake(), waitMs + jitterMs);
       res.once('close', () => {
         this.#waiters.delete(waiter);
         clearTimeout(timer);
@@ -388,7 +394,7 @@ export class ConsulEmulator {
       }
       const behavior = spec.Behavior ?? 'release';
       if (behavior !== 'release' && behavior !== 'delete') {
-        send(res, 400, `Invalid Behavior setting '${String(behavior)}'`);
+        send(res, 400, `Invalid Behavior setting ${JSON.stringify(behavior)}`);
         return;
       }
       const lockDelay = spec.LockDelay;
@@ -399,7 +405,9 @@ export class ConsulEmulator {
             ? lockDelay < 1e9
               ? lockDelay * 1000
               : lockDelay / 1e6
-            : parseConsulDuration(String(lockDelay));
+            : typeof lockDelay === 'string'
+              ? parseConsulDuration(lockDelay)
+              : null;
       if (lockDelayMs === null || lockDelayMs > 60_000) {
         send(res, 400, 'Invalid LockDelay');
         return;
@@ -483,7 +491,9 @@ function sendJson(
   headers: Record<string, string> = {},
 ): void {
   if (res.headersSent) return;
-  res.writeHead(status, { 'Content-Type': 'application/json', ...headers }).end(JSON.stringify(body));
+  res
+    .writeHead(status, { 'Content-Type': 'application/json', ...headers })
+    .end(JSON.stringify(body));
 }
 
 /** Starts an emulator (see `ConsulEmulator`); call `stop()` when done. */

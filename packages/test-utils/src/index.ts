@@ -21,3 +21,14 @@ export type { SpecDir } from './spec-dir.js';
 export { Cleanups } from './cleanups.js';
 export { SimulatedClock } from './clock.js';
 export type { Clock } from './clock.js';
+export { ConsulEmulator, parseConsulDuration, startConsulEmulator } from './consul-emulator.js';
+export type { ConsulEmulatorOptions } from './consul-emulator.js';
+export { startPrivateEtcd } from './private-etcd.js';
+export type { PrivateEtcd } from './private-etcd.js';
+export { FreezableClock, eventually, exporterContract, testSnapshot } from './exporter-contract.js';
+export type {
+  ContractExporter,
+  ContractExporterOptions,
+  ExporterHarness,
+  JestApi,
+} from './exporter-contract.js';

@@ -61,8 +61,7 @@ export interface ExposedEntry {
 
 /** A change of the fleet view, as an exporter's `watch` reports it. */
 export type ExposureChange =
-  | { type: 'put'; entry: ExposedEntry }
-  | { type: 'delete'; service: string; instance: string };
+  { type: 'put'; entry: ExposedEntry } | { type: 'delete'; service: string; instance: string };
 
 /** How an exporter's publishing stands, for `/healthz` and logs. */
 export interface ExposureStatus {
