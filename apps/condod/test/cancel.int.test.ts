@@ -1,0 +1,87 @@
+// Kind: abandoned work is cancelled. A newer spec or a removal aborts the pulls and creates of
+// the abandoned revision; a stop never waits behind them; the queue stays bounded (end to end on
+// the real engine, a proxy in front of it holds the engine calls).
+import { afterEach, beforeAll, afterAll, describe, expect, it, jest } from '@jest/globals';
+import { loadTestEnv } from '@condo/test-utils';
+import { containersOf, e2eSuite, eventually, sleep, spec } from './harness.js';
+import { EngineProxy } from './engine-proxy.js';
+
+jest.setTimeout(120_000);
+const env = loadTestEnv();
+const suite = e2eSuite();
+const { run } = suite;
+const pushed = env.registry.pushedImage;
+const PULL = /^\/images\/create/;
+const pullCount = () => Promise.resolve(proxy.calls('POST', PULL).length);
+let proxy: EngineProxy;
+beforeAll(async () => {
+  proxy = await EngineProxy.start();
+});
+afterEach(() => proxy.release());
+afterAll(() => proxy.close());
+
+const always = (rev: string, deploy = '[:After 1]') =>
+  spec(pushed, { deploy, extra: ':pull :always ', env: [`REV=${rev}`] });
+
+describe('cancelling abandoned work', () => {
+  it('a newer spec aborts a pull that hangs and deploys at once', async () => {
+    proxy.add({ method: 'POST', path: PULL, action: { kind: 'hang' }, times: 1 });
+    const { dir, condod } = await suite.start(
+      { 'hung.edn': always('1') },
+      { dockerHost: proxy.url },
+    );
+    await eventually(pullCount, (n) => n === 1);
+    const mark = condod.lines.length;
+    const t0 = Date.now();
+    await dir.write('hung.edn', spec(env.images.healthy, { env: ['REV=2'] }));
+    await condod.waitForState('hung', 'Stable', { from: mark, timeoutMs: 20_000 });
+    console.log(`cancel: newer spec Stable ${Date.now() - t0} ms after the edit, pull hung`);
+    expect(proxy.calls('POST', PULL)[0]!.aborted).toBe(true);
+  });
+
+  it('a removal never waits behind an obsolete pull: the stable container is stopped and removed', async () => {
+    const { dir, condod } = await suite.start(
+      { 'gone.edn': spec(env.images.healthy, { deploy: '[:After 1]' }) },
+      { dockerHost: proxy.url },
+    );
+    await condod.waitForState('gone', 'Stable');
+    proxy.add({ method: 'POST', path: PULL, action: { kind: 'hang' } });
+    const before = proxy.calls('POST', PULL).length;
+    await dir.write('gone.edn', always('2'));
+    await eventually(pullCount, (n) => n > before);
+    const t0 = Date.now();
+    await dir.remove('gone.edn');
+    await condod.waitFor((l) => l.msg === 'gone: removed', { timeoutMs: 20_000 });
+    console.log(`cancel: removal done ${Date.now() - t0} ms after the file went, pull hung`);
+    expect(await containersOf(run, 'gone')).toEqual([]);
+  });
+
+  it('keeps the queue bounded whatever the edit rate: superseded pulls are dropped', async () => {
+    const mine = proxy.seen.length; // the calls of this test start here
+    const pulls = () => proxy.calls('POST', PULL).filter((c) => proxy.seen.indexOf(c) >= mine);
+    proxy.add({ method: 'POST', path: PULL, action: { kind: 'hang' } });
+    const { dir, condod } = await suite.start(
+      { 'busy.edn': always('0') },
+      { dockerHost: proxy.url },
+    );
+    await eventually(
+      () => Promise.resolve(pulls().length),
+      (n) => n === 1,
+    );
+    for (let rev = 1; rev <= 20; rev++) {
+      await dir.write('busy.edn', always(String(rev)));
+      await sleep(100);
+    }
+    await sleep(2000);
+    const open = pulls().filter((c) => !c.aborted).length;
+    const before = pulls().length;
+    proxy.release();
+    const stable = await condod.waitForState('busy', 'Stable', { timeoutMs: 30_000 });
+    const info = await run.docker.getContainer(stable.current!).inspect();
+    expect(info.Config.Env).toContain('REV=20');
+    const after = pulls().length - before;
+    console.log(`cancel: 21 revisions in 4 s: ${open} pull(s) still open, ${after} pulled after`);
+    expect(open).toBeLessThanOrEqual(1); // every superseded pull was aborted
+    expect(after).toBeLessThanOrEqual(1); // and nothing of them was left queued
+  });
+});
