@@ -104,9 +104,7 @@ describe('container lifecycle', () => {
       await expect(driver.start(created.id)).rejects.toMatchObject({
         code: DockerErrorCode.CONTAINER_NOT_FOUND,
       });
-      await expect(driver.stop(created.id, 0)).rejects.toMatchObject({
-        code: DockerErrorCode.CONTAINER_NOT_FOUND,
-      });
+      await driver.stop(created.id, 0); // gone: nothing left to stop, fine
     },
   );
 
