@@ -14,6 +14,8 @@ export {
   statusForCode,
 } from './errors.js';
 export type { ApiErrorCode, ApiErrorOptions } from './errors.js';
+export { globalSourceFromExporter } from './exposure-source.js';
+export type { ExporterReads } from './exposure-source.js';
 export { MemoryStateSource } from './memory-state.js';
 export { createMetrics } from './metrics.js';
 export type {
