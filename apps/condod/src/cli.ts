@@ -25,13 +25,19 @@ function parseLabels(values: readonly string[]): Record<string, string> {
   return labels;
 }
 
+/**
+ * A PREFIX that does not exist, or is not a directory, is a usage error. One that exists but
+ * can't be read right now (EACCES, ELOOP, EIO) is not: condod starts, keeps the services it may
+ * hold, and reports it until it reads again.
+ */
 function checkPrefixes(prefixes: readonly string[]): void {
   for (const p of prefixes) {
-    let ok = false;
+    let ok: boolean;
     try {
       ok = statSync(p).isDirectory();
-    } catch {
-      ok = false;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      ok = code !== 'ENOENT' && code !== 'ENOTDIR';
     }
     if (!ok) throw new UsageError(`PREFIX "${p}" is not an existing directory`);
   }
