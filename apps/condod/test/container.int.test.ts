@@ -51,7 +51,8 @@ describe('condod as a container', () => {
     const { Config } = await run.docker.getImage(image).inspect();
     expect(Config.Volumes).toHaveProperty(['/var/lib/condo']);
     expect(Config.ExposedPorts).toHaveProperty(['8080/tcp']);
-    expect(Config.StopSignal).toBe('SIGTERM');
+    // dockerode's type lacks StopSignal, which the engine reports.
+    expect((Config as { StopSignal?: string }).StopSignal).toBe('SIGTERM');
     expect(Config.Healthcheck?.Test).toEqual(['CMD', 'node', '/app/dist/self-healthcheck.js']);
     expect(Config.Labels).toMatchObject({
       'org.opencontainers.image.title': 'condod',
