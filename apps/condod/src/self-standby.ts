@@ -25,7 +25,8 @@ function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     const onAbort = (): void => {
       clearTimeout(timer);
-      reject(signal!.reason);
+      const reason: unknown = signal!.reason;
+      reject(reason instanceof Error ? reason : new Error(String(reason)));
     };
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
