@@ -45,7 +45,8 @@ export async function startApiServer(
     state,
     ...(opts.apiToken !== undefined ? { apiToken: opts.apiToken } : {}),
     ...(opts.hostName !== undefined ? { host: opts.hostName } : {}),
-    health: { check: () => ({ ok: true, checks: { reconciler: { ok: true } } }) },
+    health: { check: () => daemon.health() },
+    metrics: daemon.metrics,
     onError: (err, req) =>
       opts.logger.error({ err, path: req.path }, `HTTP ${req.method} ${req.path} failed`),
   });

@@ -12,7 +12,13 @@ import { OPENAPI_DOCUMENT } from './openapi.js';
 import { MAX_WAIT_TIMEOUT_S, checkServiceName, parseWaitQuery } from './params.js';
 import { globalEntryJson, serviceJson, stateJson } from './serialize.js';
 import { formatEvent, openEventStream } from './sse.js';
-import type { GlobalStateSource, HealthSource, StateEvent, StateSource } from './types.js';
+import type {
+  GlobalChange,
+  GlobalStateSource,
+  HealthSource,
+  StateEvent,
+  StateSource,
+} from './types.js';
 import { UI_CSS, UI_HTML, UI_JS } from './ui/assets.js';
 import { waitFor } from './wait-for.js';
 import type { WaitResult } from './wait-for.js';
@@ -189,6 +195,15 @@ export function createApp(options: ApiOptions): Express {
     return frame;
   };
 
+  const fleetFrameOf = (change: GlobalChange): string =>
+    formatEvent(
+      'fleet',
+      ++eventId,
+      change.type === 'put'
+        ? { type: 'put', entry: globalEntryJson(change.entry) }
+        : { type: 'delete', service: change.service, instance: change.instance },
+    );
+
   app.get('/v1/events', (req, res) => {
     if (req.method === 'HEAD') {
       res.type('text/event-stream').end();
@@ -217,7 +232,16 @@ export function createApp(options: ApiOptions): Express {
       }),
     );
     if (closed) return;
-    unsubscribe = state.subscribe((event) => stream.send(frameOf(event)));
+    const unsubscribeLocal = state.subscribe((event) => stream.send(frameOf(event)));
+    // With exposure on, every change of the fleet view (any host, this one included) is a
+    // `fleet` event; a client reads /v1/global_state once and applies them.
+    const unsubscribeFleet = global?.subscribe?.((change) => {
+      if (change) stream.send(fleetFrameOf(change));
+    });
+    unsubscribe = () => {
+      unsubscribeLocal();
+      unsubscribeFleet?.();
+    };
   });
 
   app.get('/v1/openapi.json', (_req, res) => {

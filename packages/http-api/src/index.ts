@@ -31,9 +31,11 @@ export { MAX_WAIT_TIMEOUT_S, parseWaitQuery } from './params.js';
 export type { WaitQuery } from './params.js';
 export { globalEntryJson, serviceJson, stateJson, toIso } from './serialize.js';
 export type { ContainerJson, GlobalEntryJson, LastErrorJson, ServiceJson } from './serialize.js';
-export { STATE_NAMES } from './types.js';
+export { CONTAINER_HEALTHS, STATE_NAMES } from './types.js';
 export type {
+  ContainerHealth,
   ContainerView,
+  GlobalChange,
   GlobalEntry,
   GlobalStateSource,
   HealthReport,

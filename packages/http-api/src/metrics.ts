@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { STATE_NAMES } from './types.js';
+import { CONTAINER_HEALTHS, STATE_NAMES } from './types.js';
 import type { StateSource } from './types.js';
 
 export type DeployOutcome = 'succeeded' | 'failed' | 'superseded';
@@ -65,6 +65,25 @@ export function createMetrics(options: MetricsOptions = {}): ApiMetrics {
         }
       }
       for (const [state, n] of counts) this.set({ state }, n);
+    },
+  });
+  new Gauge({
+    name: 'condo_container_health',
+    help: 'The health Docker last reported for each service container (1 per container).',
+    labelNames: ['service', 'container', 'health'],
+    registers,
+    collect() {
+      this.reset();
+      for (const source of tracked) {
+        for (const [service, view] of source.snapshot()) {
+          for (const role of ['current', 'next'] as const) {
+            const health = view[role]?.health;
+            if (health && CONTAINER_HEALTHS.includes(health)) {
+              this.set({ service, container: role, health }, 1);
+            }
+          }
+        }
+      }
     },
   });
   const deploysStarted = new Counter({

@@ -126,7 +126,9 @@ export const OPENAPI_DOCUMENT = {
       get: {
         summary:
           'Server-sent events: `snapshot` first (`{host, exposure, services}`), then `service` ' +
-          '(`{service, from, to, entry}`) for every change and `removed` (`{service, from}`). ' +
+          '(`{service, from, to, entry}`) for every change and `removed` (`{service, from}`); ' +
+          'with exposure on, `fleet` (`{type: "put", entry}` with a `/v1/global_state` entry, or ' +
+          '`{type: "delete", service, instance}`) for every change of the fleet view. ' +
           'Every event has an `id`; comments keep the stream alive.',
         responses: {
           '200': {
@@ -217,7 +219,7 @@ export const OPENAPI_DOCUMENT = {
       Error: { type: 'object', required: ['error'], properties: { error: ref('ErrorBody') } },
       Container: {
         type: ['object', 'null'],
-        required: ['id', 'name', 'image', 'specHash', 'createdAt', 'stableAt'],
+        required: ['id', 'name', 'image', 'specHash', 'createdAt', 'stableAt', 'health'],
         properties: {
           id: { type: 'string' },
           name: { type: 'string' },
@@ -225,6 +227,11 @@ export const OPENAPI_DOCUMENT = {
           specHash: { type: 'string' },
           createdAt: time,
           stableAt: timeOrNull,
+          health: {
+            enum: ['healthy', 'unhealthy', 'starting', 'none', null],
+            description:
+              'The last health Docker reported (none: no HEALTHCHECK); null while unknown.',
+          },
         },
       },
       LastError: {

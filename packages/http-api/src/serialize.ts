@@ -1,4 +1,6 @@
+import { CONTAINER_HEALTHS } from './types.js';
 import type {
+  ContainerHealth,
   ContainerView,
   GlobalEntry,
   LastErrorView,
@@ -15,6 +17,8 @@ export interface ContainerJson {
   specHash: string;
   createdAt: string;
   stableAt: string | null;
+  /** The last health Docker reported, null while unknown. */
+  health: ContainerHealth | null;
 }
 
 export interface LastErrorJson {
@@ -67,6 +71,7 @@ function containerJson(c: ContainerView | null): ContainerJson | null {
     specHash: c.specHash,
     createdAt: toIso(c.createdAt),
     stableAt: toIsoOrNull(c.stableAt),
+    health: CONTAINER_HEALTHS.includes(c.health as ContainerHealth) ? c.health! : null,
   };
 }
 

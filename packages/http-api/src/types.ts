@@ -21,7 +21,22 @@ export interface ContainerView {
   specHash: string;
   createdAt: TimeInput;
   stableAt: TimeInput | null;
+  /**
+   * The last health Docker reported for the container: `starting`, `healthy` or `unhealthy`
+   * with a HEALTHCHECK, `none` without one; absent or null while unknown.
+   */
+  health?: ContainerHealth | null;
 }
+
+/** Docker's health of a container (`none`: it has no HEALTHCHECK). */
+export type ContainerHealth = 'healthy' | 'unhealthy' | 'starting' | 'none';
+
+export const CONTAINER_HEALTHS: readonly ContainerHealth[] = [
+  'healthy',
+  'unhealthy',
+  'starting',
+  'none',
+];
 
 /** The most recent error of a service; `file`, `line`, `column` when it comes from a spec file. */
 export interface LastErrorView {
@@ -85,11 +100,16 @@ export interface GlobalStateSource {
   /** Every published entry. Rejects with `GlobalStateUnavailableError` when the store can't be read. */
   read(): Promise<GlobalEntry[]>;
   /**
-   * Optional change feed (a Consul blocking query, an etcd watch). Without it, `wait_for` re-reads
-   * the store on every local change and every `globalPollMs`.
+   * Optional change feed (a Consul blocking query, an etcd watch), called with each change when
+   * the source knows it (`/v1/events` forwards those as `fleet` events). Without it, `wait_for`
+   * re-reads the store on every local change and every `globalPollMs`.
    */
-  subscribe?(listener: () => void): () => void;
+  subscribe?(listener: (change?: GlobalChange) => void): () => void;
 }
+
+/** One change of the fleet view: a host's entry written, or a host's entry of a service gone. */
+export type GlobalChange =
+  { type: 'put'; entry: GlobalEntry } | { type: 'delete'; service: string; instance: string };
 
 /** The answer of a health check for `/healthz`. */
 export interface HealthReport {

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import type { PrometheusFamily } from 'parse-prometheus-text-format';
 import { createMetrics } from '@condo/http-api';
-import { get, stable, startApi, waiting } from './helpers.js';
+import { container, get, stable, startApi, waiting } from './helpers.js';
 
 async function scrape(url: string): Promise<PrometheusFamily[] & { text: string }> {
   const reply = await get(`${url}/metrics`);
@@ -92,6 +92,28 @@ describe('GET /metrics', () => {
     expect(raw(f.text, `${engine}_count`, { operation: 'create', outcome: 'ok' })).toBe(2);
     expect(raw(f.text, `${engine}_sum`, { operation: 'create', outcome: 'ok' })).toBeCloseTo(0.042);
     expect(raw(f.text, `${engine}_count`, { operation: 'pull', outcome: 'error' })).toBe(1);
+  });
+
+  it("shows each container's health as condo_container_health", async () => {
+    const api = await startApi();
+    api.state.set('web', {
+      ...stable({ health: 'unhealthy' }),
+      next: container({ health: 'starting' }),
+    });
+    api.state.set('old', stable()); // a daemon that does not know health yet
+
+    const f = await scrape(api.url);
+    expect(
+      value(f, 'condo_container_health', {
+        service: 'web',
+        container: 'current',
+        health: 'unhealthy',
+      }),
+    ).toBe(1);
+    expect(
+      value(f, 'condo_container_health', { service: 'web', container: 'next', health: 'starting' }),
+    ).toBe(1);
+    expect(family(f, 'condo_container_health').metrics).toHaveLength(2);
   });
 
   it('keeps two apps in one process apart (no global registry)', async () => {

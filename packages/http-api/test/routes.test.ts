@@ -47,6 +47,7 @@ describe('GET /v1/state', () => {
         specHash: 'sha256:aaa',
         createdAt: '2026-11-25T12:00:00.000Z',
         stableAt: '2026-11-25T12:00:05.000Z',
+        health: null,
       },
       next: null,
       pendingSpec: null,
@@ -68,6 +69,19 @@ describe('GET /v1/state', () => {
       file: null,
       attempts: 2,
     });
+  });
+
+  it("shows each container's health, null when the daemon does not know it", async () => {
+    const api = await startApi();
+    api.state.set('web', {
+      ...stable({ health: 'healthy' }),
+      next: container({ health: 'starting' }),
+    });
+    api.state.set('old', stable());
+    const reply = await get(`${api.url}/v1/state`);
+    expect(reply.json.web.current.health).toBe('healthy');
+    expect(reply.json.web.next.health).toBe('starting');
+    expect(reply.json.old.current.health).toBeNull();
   });
 
   it('answers one service, 404 for an unknown one, 400 for a name that cannot be one', async () => {

@@ -115,6 +115,10 @@ table:not(.fleet) .col-host { display: none; }
 .arrow { color: var(--muted); }
 .ctr { display: flex; flex-direction: column; gap: 3px; }
 .ctr .id { font-family: var(--mono); font-size: 12.5px; }
+.ctr .health { font-size: 11px; padding: 0 5px; border-radius: 8px; color: var(--idle); background: var(--idle-bg); }
+.ctr .health-healthy { color: var(--ok); background: var(--ok-bg); }
+.ctr .health-unhealthy { color: var(--bad); background: var(--bad-bg); }
+.ctr .health-starting { color: var(--warn); background: var(--warn-bg); }
 .ctr .role { color: var(--muted); font-size: 11px; text-transform: uppercase; letter-spacing: .04em; margin-right: 6px; }
 .muted, .none { color: var(--muted); font-size: 13px; }
 .err { max-width: 380px; }

@@ -108,6 +108,11 @@ export const UI_JS = `'use strict';
     var id = el('span', 'id', shortId(c.id));
     id.title = c.id;
     line.append(id);
+    if (c.health) {
+      var h = el('span', 'health health-' + c.health, c.health === 'none' ? 'no check' : c.health);
+      h.title = 'Docker health: ' + c.health;
+      line.append(document.createTextNode(' '), h);
+    }
     if (c.name) line.append(el('div', 'sub', c.name));
     return line;
   }
