@@ -1,6 +1,7 @@
 import { request } from 'node:http';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { describe, expect, it } from '@jest/globals';
+import type { GlobalChange } from '@condo/http-api';
 import { get, stable, startApi, until, waiting } from './helpers.js';
 
 interface SseMessage {
@@ -148,5 +149,46 @@ describe('GET /v1/events', () => {
     expect(denied.response.statusCode).toBe(401);
     expect(allowed.response.statusCode).toBe(200);
     allowed.close();
+  });
+
+  it('carries fleet changes as fleet events when exposure is on, and releases the feed', async () => {
+    const listeners = new Set<(change?: GlobalChange) => void>();
+    const api = await startApi({
+      host: 'box-1',
+      global: {
+        read: () => Promise.resolve([]),
+        subscribe(listener) {
+          listeners.add(listener);
+          return () => listeners.delete(listener);
+        },
+      },
+    });
+    const client = new SseClient(`${api.url}/v1/events`);
+    await until(() => client.events().length === 1 && listeners.size === 1, 'the snapshot');
+    const entry = {
+      host: 'box-2',
+      instance: 'i2',
+      service: 'web',
+      snapshot: stable(),
+      updatedAt: 0,
+    };
+    for (const l of listeners) l({ type: 'put', entry });
+    for (const l of listeners) l(); // a bare prompt (no change known) is not an event
+    for (const l of listeners) l({ type: 'delete', service: 'web', instance: 'i2' });
+    await until(() => client.events().length === 3, 'two fleet events');
+    const [put, gone] = client.events().slice(1);
+    expect(put).toMatchObject({
+      event: 'fleet',
+      data: { type: 'put', entry: { host: 'box-2', instance: 'i2', service: 'web' } },
+    });
+    expect((put!.data as { entry: { updatedAt: string } }).entry.updatedAt).toBe(
+      new Date(0).toISOString(),
+    );
+    expect(gone).toMatchObject({
+      event: 'fleet',
+      data: { type: 'delete', service: 'web', instance: 'i2' },
+    });
+    client.close();
+    await until(() => listeners.size === 0, 'the fleet feed released');
   });
 });
