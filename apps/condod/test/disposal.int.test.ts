@@ -122,7 +122,7 @@ describe('disposal', () => {
     await condod.waitForState('auto', 'Stable');
     for (const rev of ['2', '3', '4']) {
       const mark = condod.lines.length;
-      await dir.write('auto.edn', auto(rev));
+      await dir.writeAtomically('auto.edn', auto(rev));
       await condod.waitForState('auto', 'Stable', { from: mark, timeoutMs: 60_000 });
       expect(errorsOf(condod, 'auto', mark)).toEqual([]);
     }

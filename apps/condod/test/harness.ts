@@ -237,6 +237,16 @@ export function e2eSuite() {
   });
   afterEach(() => cleanups.run());
   afterAll(async () => {
+    // A condod killed mid-removal (or an AutoRemove container) leaves removals in progress,
+    // which the engine refuses to start again (409): let them finish first.
+    await eventually(
+      () =>
+        run.docker.listContainers({
+          all: true,
+          filters: { label: [`condo.test.run=${run.runId}`] },
+        }),
+      (list) => !list.some((c) => c.State === 'removing'),
+    );
     await run.cleanup();
     await scratch?.cleanup();
   });
