@@ -289,7 +289,7 @@ export function e2eSuite() {
 export function startCondod(
   suite: ReturnType<typeof e2eSuite>,
   prefixes: string[],
-  opts: { statePath?: string; args?: string[]; dockerConfig?: string } = {},
+  opts: { statePath?: string; args?: string[]; dockerConfig?: string; dockerHost?: string } = {},
 ): { condod: Condod; statePath: string } {
   const statePath =
     opts.statePath ?? path.join(suite.scratch, `${path.basename(prefixes[0] ?? 'state')}.db`);
@@ -299,6 +299,7 @@ export function startCondod(
     run: suite.run,
     dockerConfig: opts.dockerConfig ?? suite.dockerConfig,
     ...(opts.args ? { args: opts.args } : {}),
+    ...(opts.dockerHost ? { dockerHost: opts.dockerHost } : {}),
   });
   suite.cleanups.add(() => condod.kill('SIGKILL'));
   return { condod, statePath };
