@@ -4,6 +4,14 @@ import { statSync } from 'node:fs';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { startDaemon } from './daemon.js';
+import {
+  DEFAULT_ETCD_ENDPOINT,
+  ExposureOptionError,
+  exposureConfig,
+  startExposure,
+  type Exposure,
+  type ExposureConfig,
+} from './exposure.js';
 import { formatPlan, plan } from './plan.js';
 import { startApiServer } from './server.js';
 import { createLogger } from './logger.js';
@@ -131,13 +139,33 @@ async function main(argv: string[]): Promise<number> {
       alias: 'e',
       choices: ['no', 'consul', 'etcd'] as const,
       default: 'no' as const,
-      describe: 'Publish state to Consul or etcd (not implemented yet: only "no")',
+      describe:
+        "Publish every service's state to Consul or etcd under a 10 s lease/session, so /v1/global_state, /v1/wait_for and the UI see the whole fleet (a store outage never stops local work)",
     })
-    .option('consul-endpoint', { type: 'string', describe: 'Consul HTTP address' })
-    .option('consul-prefix', { type: 'string', default: 'condo', describe: 'Consul KV prefix' })
-    .option('etcd-endpoints', { type: 'string', describe: 'etcd endpoints, comma separated' })
-    .option('etcd-prefix', { type: 'string', default: 'condo', describe: 'etcd key prefix' })
-    .option('host', { type: 'string', default: hostname(), describe: 'Host name in exposed state' })
+    .option('consul-endpoint', {
+      type: 'string',
+      describe:
+        'Consul HTTP address (default: $CONSUL_HTTP_ADDR, else http://127.0.0.1:8500); the ACL token is read from $CONSUL_HTTP_TOKEN only',
+    })
+    .option('consul-prefix', {
+      type: 'string',
+      default: 'condo',
+      describe: 'Consul KV prefix: keys are PREFIX/SERVICE/INSTANCE (surrounding slashes ignored)',
+    })
+    .option('etcd-endpoints', {
+      type: 'string',
+      describe: `etcd client URLs, comma separated (default: ${DEFAULT_ETCD_ENDPOINT})`,
+    })
+    .option('etcd-prefix', {
+      type: 'string',
+      default: 'condo',
+      describe: 'etcd key prefix: keys are PREFIX/SERVICE/INSTANCE (surrounding slashes ignored)',
+    })
+    .option('host', {
+      type: 'string',
+      default: hostname(),
+      describe: "This host's name in the published state (default: the hostname)",
+    })
     .option('server', {
       type: 'number',
       describe:
@@ -189,13 +217,20 @@ async function main(argv: string[]): Promise<number> {
 
   const prefixes = args._.map(String);
   let containerLabels: Record<string, string>;
+  let exposure: ExposureConfig | undefined;
   try {
     checkPrefixes(prefixes);
     containerLabels = parseLabels(args['container-label'] ?? []);
-    if (args.expose !== 'no')
-      throw new UsageError(`--expose ${args.expose} is not implemented yet`);
+    exposure = exposureConfig({
+      expose: args.expose,
+      consulEndpoint: args['consul-endpoint'],
+      consulPrefix: args['consul-prefix'],
+      etcdEndpoints: args['etcd-endpoints'],
+      etcdPrefix: args['etcd-prefix'],
+      host: args.host,
+    });
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof ExposureOptionError) {
       process.stderr.write(`condod: ${err.message}\n`);
       return EXIT_USAGE;
     }
@@ -224,6 +259,9 @@ async function main(argv: string[]): Promise<number> {
     return EXIT_RUNTIME;
   }
 
+  // Never waits on the store: a store that is down at start is caught up with when it returns.
+  const exposed: Exposure | undefined = exposure && startExposure(daemon, exposure, log);
+
   let server: Awaited<ReturnType<typeof startApiServer>> | undefined;
   if (args.server !== undefined) {
     try {
@@ -231,6 +269,7 @@ async function main(argv: string[]): Promise<number> {
         port: args.server,
         host: args.listen,
         hostName: args.host,
+        ...(exposed ? { exposure: exposed } : {}),
         ...(args['api-token'] !== undefined ? { apiToken: args['api-token'] } : {}),
         logger: log,
       });
@@ -239,6 +278,7 @@ async function main(argv: string[]): Promise<number> {
         { err },
         `cannot serve the HTTP API on ${args.listen}:${args.server}: ${String(err)}`,
       );
+      await exposed?.close();
       await daemon.close();
       return EXIT_RUNTIME;
     }
@@ -255,6 +295,7 @@ async function main(argv: string[]): Promise<number> {
         `${signal}: shutting down${stopOnExit ? '' : ' (containers keep running)'}`,
       );
       Promise.resolve(server?.close())
+        .then(() => exposed?.close())
         .then(() => daemon.close({ stopContainers: stopOnExit }))
         .then(
           () => resolve(0),

@@ -71,6 +71,8 @@ export interface Daemon {
   health(): HealthReport;
   /** Resolves when no service has an event queued or an engine call in flight. */
   idle(): Promise<void>;
+  /** Resolves once the last snapshot of `service` is on disk (at once when it is). */
+  saved(service: string): Promise<void>;
   /** SIGHUP: re-read the Docker config file. */
   reloadDockerConfig(): Promise<void>;
   /**
@@ -375,6 +377,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       health: () => health.check(),
       services: () => new Map([...services].map(([name, svc]) => [name, statusOf(svc)])),
       idle,
+      saved: (service) => saver.saved(service),
       reloadDockerConfig: async () => {
         const warnings = await docker.reloadAuth();
         log.info({ warnings }, 'Docker config reloaded');

@@ -6,6 +6,7 @@ import {
   type ServiceView,
 } from '@condo/http-api';
 import type { Daemon, ServiceStatus } from './daemon.js';
+import type { Exposure } from './exposure.js';
 import type { Logger } from './logger.js';
 
 export interface ApiServerOptions {
@@ -18,6 +19,8 @@ export interface ApiServerOptions {
   /** `--host`: this host's name. */
   hostName?: string;
   logger: Logger;
+  /** With `-e consul|etcd`: the fleet routes and the `exposure` health check. */
+  exposure?: Exposure;
 }
 
 function view(status: ServiceStatus): ServiceView {
@@ -45,7 +48,10 @@ export async function startApiServer(
     state,
     ...(opts.apiToken !== undefined ? { apiToken: opts.apiToken } : {}),
     ...(opts.hostName !== undefined ? { host: opts.hostName } : {}),
-    health: { check: () => daemon.health() },
+    ...(opts.exposure ? { global: opts.exposure.global } : {}),
+    health: {
+      check: () => (opts.exposure ? opts.exposure.health(daemon.health()) : daemon.health()),
+    },
     metrics: daemon.metrics,
     onError: (err, req) =>
       opts.logger.error({ err, path: req.path }, `HTTP ${req.method} ${req.path} failed`),
