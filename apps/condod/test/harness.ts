@@ -46,6 +46,8 @@ export interface CondodOptions {
   args?: string[];
   /** The engine endpoint condod talks to (default: the test engine; e.g. a fault proxy's). */
   dockerHost?: string;
+  /** Environment variables added to the test process's own (e.g. `CONSUL_HTTP_TOKEN`). */
+  env?: Record<string, string>;
 }
 
 export class Condod {
@@ -92,8 +94,16 @@ export class Condod {
       ...(opts.args ?? []),
       ...opts.prefixes,
     ];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, args, {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}),
+    });
     return new Condod(child);
+  }
+
+  /** Everything condod wrote to stderr so far: the JSON lines and anything else, verbatim. */
+  get output(): string {
+    return `${this.lines.map((l) => JSON.stringify(l)).join('\n')}\n${this.#stderr}`;
   }
 
   get pid(): number {
