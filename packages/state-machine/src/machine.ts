@@ -205,7 +205,10 @@ interface Observation {
 function reconcileDeploy(w: Work, fx: Fx, d: Deploy, now: number, o: Observation): void {
   const n = d.container;
   if (!n || d.step === 'pull' || d.step === 'drain' || d.step === 'create') {
-    // Nothing started yet (or a create whose result was lost): begin the deploy again.
+    // Nothing started yet (or a create whose result was lost): begin the deploy again. After a
+    // suspension the pull or create may still be running: cancel it (a container it brings
+    // later is removed as unknown).
+    if (d.op !== null) fx.push({ type: 'cancel', op: d.op });
     w.deploy = null;
     beginDeploy(w, fx, d.spec, now);
     return;
@@ -241,13 +244,27 @@ function handle(w: Work, e: Event, fx: Fx): void {
       case 'specInvalid':
         onSpecInvalid(w, e);
         return;
+      case 'containerCreated':
+        onCreatedWhileSuspended(w, e);
+        return;
+      case 'pullFailed':
+      case 'createFailed': {
+        // Its result is in: the deploy is back before its pull or create (a resume begins it
+        // again), and a stray create is over.
+        w.strays = w.strays.filter((op) => op !== e.op);
+        const d = w.deploy;
+        if (d?.op === e.op) {
+          d.op = null;
+          if (d.step === 'create') d.step = 'drain';
+        }
+        return;
+      }
       case 'stopRequested':
       case 'specRemoved':
         w.suspended = false;
         w.deferredSpec = null;
-        // Results that arrived while suspended were ignored: issue the pending stops and
-        // removals again (both are idempotent); untracked creates are left to a reconcile.
-        w.strays = [];
+        // Results of stops and removals that arrived while suspended were ignored: issue the
+        // pending ones again (both are idempotent). Creates were accounted for meanwhile.
         for (const d of w.disposing) {
           clearRetry(fx, d);
           fx.push(
@@ -462,6 +479,40 @@ function onCreated(w: Work, fx: Fx, e: Extract<Event, { type: 'containerCreated'
   // Nobody wants it (superseded while the create was in flight): it never ran.
   w.strays = w.strays.filter((op) => op !== e.op);
   removeLater(w, fx, e.id, e.name, false);
+}
+
+/**
+ * A create that was in flight when the service was suspended: no Docker call now, but the
+ * container is accounted for (the deploy's own one is started by the resume's reconcile, any
+ * other one is removed on resume, stop or removal), so it is never forgotten.
+ */
+function onCreatedWhileSuspended(w: Work, e: Extract<Event, { type: 'containerCreated' }>): void {
+  const d = w.deploy;
+  w.strays = w.strays.filter((op) => op !== e.op);
+  if (d?.step === 'create' && d.op === e.op) {
+    d.container = {
+      id: e.id,
+      name: e.name,
+      image: imageOf(d.spec),
+      spec: d.spec,
+      createdAt: e.at,
+      stableAt: null,
+    };
+    d.step = 'start';
+    d.op = null;
+  } else if (!knows(w, e.id)) {
+    const entry: Disposal = {
+      id: e.id,
+      name: e.name,
+      phase: 'removing',
+      keep: false,
+      stopped: false,
+      timeoutSeconds: 0,
+      failures: 0,
+      retry: null,
+    };
+    w.disposing.push(entry);
+  }
 }
 
 function onHealthy(w: Work, fx: Fx, id: string, at: number): void {

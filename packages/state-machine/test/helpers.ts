@@ -143,17 +143,29 @@ export function types(fx: readonly Effect[]): string[] {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The simulated world for property tests.
+// The simulated world for property tests: an in-memory engine with faults, a model of the
+// interpreter (a queue of Docker calls that may overtake each other, timers, monitors, reports
+// that may be delayed, reordered and duplicated), and the invariants, checked after every event.
 //
 // Image behaviour: `good*` turns healthy, `bad*` unhealthy, `slow*` never reports (health
-// timeout), `missing*` fails its pull, `nostart*` fails its start.
+// timeout), `missing*` fails its pull (and with `:pull :never` is not present), `nostart*` fails
+// its start. A report may also be flipped (a flapping health check).
+
+/** What the engine does with one call: as asked, fail (engine blip), or hang and time out. */
+export type Fault = 'none' | 'fail' | 'hang';
 
 export interface FakeContainer {
   id: string;
   name: string;
   image: string;
+  spec: ServiceSpec;
   status: 'created' | 'running' | 'exited' | 'removed';
 }
+
+/** What a run reached: states, deploy steps and a few rare paths, with how often. */
+export type Reach = Map<string, number>;
+
+const fail = (code: string) => ({ code, message: `${code} (simulated)` });
 
 export class World {
   s: Snapshot = initial();
@@ -162,13 +174,21 @@ export class World {
   queue: Effect[] = [];
   readonly timers = new Map<number, number>();
   readonly monitored = new Set<string>();
+  /** Reports the driver sent that the interpreter has not applied yet (in flight). */
+  inbox: EventInput[] = [];
   /** When a container was reported healthy while it was a deploy's container. */
   readonly healthyAt = new Map<string, number>();
+  /** The last health the machine was told, per container. */
+  readonly toldHealth = new Map<string, string>();
+  readonly cancelled = new Set<number>();
   everSuspended = false;
   readonly #reported = new Set<string>();
   #ids = 0;
 
-  constructor(readonly checks: boolean = true) {}
+  constructor(
+    readonly checks: boolean = true,
+    readonly reach: Reach = new Map(),
+  ) {}
 
   live(): FakeContainer[] {
     return [...this.engine.values()].filter(
@@ -176,8 +196,16 @@ export class World {
     );
   }
 
+  running(): FakeContainer[] {
+    return [...this.engine.values()].filter((c) => c.status === 'running');
+  }
+
   present(): FakeContainer[] {
     return [...this.engine.values()].filter((c) => c.status !== 'removed');
+  }
+
+  #reached(key: string): void {
+    this.reach.set(key, (this.reach.get(key) ?? 0) + 1);
   }
 
   deliver(event: EventInput): void {
@@ -187,10 +215,18 @@ export class World {
     if (e.type === 'containerHealthy') {
       const d = pre.state === 'Wait' || pre.state === 'WaitNext' ? pre.deploy : null;
       if (d?.step === 'health' && d.container?.id === e.id) this.healthyAt.set(e.id, e.at);
+      this.toldHealth.set(e.id, 'healthy');
     }
+    if (e.type === 'containerUnhealthy') this.toldHealth.set(e.id, 'unhealthy');
     if (e.type === 'suspendRequested') this.everSuspended = true;
     this.s = next;
-    if (this.checks) this.check(pre, e, fx);
+    this.#reached(next.state);
+    if (next.state === 'Wait' || next.state === 'WaitNext') {
+      this.#reached(`${next.state} (${next.deploy.step})`);
+    }
+    if (next.alternate) this.#reached(`alternate (${next.alternate.newer ? 'newer' : 'current'})`);
+    if (next.disposing.some((d) => d.retry)) this.#reached('disposal retry');
+    if (fx.some((f) => f.type === 'cancel')) this.#reached('cancel');
     for (const f of fx) {
       switch (f.type) {
         case 'persist':
@@ -208,26 +244,60 @@ export class World {
         case 'unmonitor':
           this.monitored.delete(f.containerId);
           break;
+        case 'cancel':
+          this.cancelled.add(f.op);
+          break;
         default:
           this.queue.push(f);
       }
     }
+    if (this.checks) this.check(pre, e, fx);
+  }
+
+  /** The containers the snapshot accounts for. */
+  claimed(): Set<string> {
+    const s = this.s;
+    const ids = new Set(s.disposing.map((d) => d.id));
+    if (s.kept) ids.add(s.kept.id);
+    if ('current' in s) ids.add(s.current.id);
+    if ('deploy' in s && s.deploy.container) ids.add(s.deploy.container.id);
+    return ids;
   }
 
   check(pre: Snapshot, e: Event, fx: readonly Effect[]): void {
     assertJson(this.s);
-    if (this.live().length > 2) {
-      throw new Error(`more than two live containers: ${JSON.stringify(this.live())}`);
+    const fault = (what: string): never => {
+      throw new Error(`${what} (after ${e.type} in ${pre.state}): ${JSON.stringify(this.s)}`);
+    };
+    const running = this.running();
+    if (this.live().length > 2)
+      fault(`more than two live containers: ${JSON.stringify(this.live())}`);
+    if (!this.s.suspended) {
+      // Never a forgotten running container.
+      const claimed = this.claimed();
+      for (const c of running) if (!claimed.has(c.id)) fault(`forgotten running container ${c.id}`);
+      // Never a current (stable) container that is not running, unless its exit is in flight
+      // or it is being stopped.
+      if ('current' in this.s) {
+        const cur = this.s.current;
+        const exitInFlight = this.inbox.some(
+          (r) => r.type === 'containerExited' && r.id === cur.id && !r.restarting,
+        );
+        const stopping = this.s.disposing.some((d) => d.id === cur.id);
+        if (this.engine.get(cur.id)?.status !== 'running' && !exitInFlight && !stopping) {
+          fault(`${this.s.state} on ${cur.id}, which is ${this.engine.get(cur.id)?.status}`);
+        }
+      }
     }
     // A restart never restarts (nor stops) a running stable container.
     if (e.type === 'restored' && pre.state === 'Stable' && !pre.suspended) {
       const id = pre.current.id;
       if (this.engine.get(id)?.status === 'running') {
         if (this.s.state !== 'Stable' || this.s.current.id !== id) {
-          throw new Error(`restart left a running stable container: ${this.s.state}`);
+          fault('restart left a running stable container');
         }
         if (fx.some((f) => f.type !== 'monitor' && 'containerId' in f && f.containerId === id)) {
-          throw new Error('restart acted on a running stable container');
+          fault('restart acted on a running stable container');
         }
       }
     }
@@ -237,7 +307,7 @@ export class World {
       const docker = fx.filter((f) =>
         ['pull', 'create', 'start', 'stop', 'remove'].includes(f.type),
       );
-      if (docker.length > 0) throw new Error(`suspended, yet ${JSON.stringify(docker)}`);
+      if (docker.length > 0) fault(`suspended, yet ${JSON.stringify(docker)}`);
     }
     // `[:After n]`: the stable container is stopped only after the next one passed + n s.
     const cur =
@@ -255,21 +325,27 @@ export class World {
     // `[:Before]`: stopping the old container is the point, once the image is here.
     const post = this.s.state === 'Wait' || this.s.state === 'WaitNext' ? this.s.deploy : null;
     if (post?.spec.deploy.kind === 'Before') {
-      if (e.type !== 'pulled' && post.spec.pull !== 'never') {
-        throw new Error(`Before: stable stopped on ${e.type}, not after the preflight pull`);
-      }
+      if (e.type !== 'pulled')
+        fault(`Before: stable stopped on ${e.type}, not after the preflight`);
       return;
     }
-    if (pre.state !== 'WaitNext') throw new Error(`stable stopped from ${pre.state} on ${e.type}`);
+    if (pre.state !== 'WaitNext') fault(`stable stopped from ${pre.state} on ${e.type}`);
+    if (pre.state !== 'WaitNext') return;
     const strategy = pre.deploy.spec.deploy;
-    if (strategy.kind === 'Before') throw new Error(`Before: stable stopped on ${e.type}`);
+    if (strategy.kind === 'Before') fault(`Before: stable stopped on ${e.type}`);
+    if (strategy.kind === 'Before') return;
     const next = pre.deploy.container;
     const healthy = next ? this.healthyAt.get(next.id) : undefined;
     if (!next || healthy === undefined || e.at < healthy + strategy.delaySeconds * 1000) {
-      throw new Error(`After ${strategy.delaySeconds}: stable stopped too early on ${e.type}`);
+      fault(`After ${strategy.delaySeconds}: stable stopped too early`);
     }
-    if (this.engine.get(next.id)?.status !== 'running') {
-      throw new Error('After: stable stopped while the next one is not running');
+    if (next && this.toldHealth.get(next.id) !== 'healthy') {
+      fault(`After: stable stopped while the next one was last reported unhealthy`);
+    }
+    const died = (id: string): boolean =>
+      this.inbox.some((r) => r.type === 'containerExited' && r.id === id && !r.restarting);
+    if (next && this.engine.get(next.id)?.status !== 'running' && !died(next.id)) {
+      fault('After: stable stopped while the next one is not running');
     }
   }
 
@@ -278,7 +354,7 @@ export class World {
    * one container run in order, anything else may overtake (`pick` chooses among the eligible
    * calls; 0 is the oldest). `lose` drops the result (a crash in the middle of the call).
    */
-  runEffect(pick = 0, lose = false): boolean {
+  runEffect(pick = 0, lose = false, fault: Fault = 'none'): boolean {
     const target = (f: Effect): string | null => ('containerId' in f ? f.containerId : null);
     const eligible = this.queue.filter((f, i) => {
       const id = target(f);
@@ -287,7 +363,7 @@ export class World {
     const f = eligible[pick % Math.max(1, eligible.length)];
     if (!f) return false;
     this.queue = this.queue.filter((g) => g !== f);
-    const result = this.execute(f);
+    const result = this.execute(f, fault);
     if (result && !lose) {
       this.lastResult = result;
       this.deliver(result);
@@ -302,44 +378,88 @@ export class World {
     if (this.lastResult) this.deliver(this.lastResult);
   }
 
-  execute(f: Effect): EventInput | null {
-    const fail = (code: string) => ({ code, message: `${code} (simulated)` });
+  execute(f: Effect, fault: Fault = 'none'): EventInput | null {
+    if (fault !== 'none') this.#reached(`engine ${fault}s ${f.type}`);
     switch (f.type) {
-      case 'pull':
-        return f.image.startsWith('missing')
-          ? { type: 'pullFailed', op: f.op, error: fail('ERR_CONDO_PULL_FAILED') }
-          : { type: 'pulled', op: f.op };
+      case 'pull': {
+        if (this.cancelled.has(f.op)) {
+          return { type: 'pullFailed', op: f.op, error: fail('ERR_CONDO_CANCELLED') };
+        }
+        if (fault !== 'none' || f.image.startsWith('missing')) {
+          return { type: 'pullFailed', op: f.op, error: fail('ERR_CONDO_PULL_FAILED') };
+        }
+        return { type: 'pulled', op: f.op };
+      }
       case 'create': {
         const image = String(f.spec.container['Image']);
-        if (image.startsWith('missing')) {
+        if (this.cancelled.has(f.op)) {
+          return { type: 'createFailed', op: f.op, error: fail('ERR_CONDO_CANCELLED') };
+        }
+        if (fault === 'fail' || image.startsWith('missing')) {
           return { type: 'createFailed', op: f.op, error: fail('ERR_CONDO_CREATE_FAILED') };
+        }
+        const fixed = f.spec.container['Name'];
+        const name = typeof fixed === 'string' ? fixed : `${f.spec.name}_c${this.#ids + 1}`;
+        const holder = this.present().find((c) => c.name === name);
+        if (holder && this.claimed().has(holder.id)) {
+          // The machine must have freed the name (the kept failed container, disposals) first.
+          throw new Error(`create of ${name} while ${holder.id} (${holder.status}) holds it`);
+        }
+        if (holder) {
+          // The name is held by a container of this service nobody claims (a create in flight
+          // across a resume): the driver's 409 path removes it and creates again.
+          this.#reached('name freed by the driver');
+          holder.status = 'removed';
         }
         this.#ids += 1;
         const id = `c${this.#ids}`;
-        const name = `${f.spec.name}_${id}`;
-        this.engine.set(id, { id, name, image, status: 'created' });
+        this.engine.set(id, { id, name, image, spec: f.spec, status: 'created' });
+        // A create that timed out but happened: the driver finds it by its attempt label and
+        // adopts it, so the machine sees it created either way.
         return { type: 'containerCreated', op: f.op, id, name };
       }
       case 'start': {
         const c = this.engine.get(f.containerId);
-        if (!c || c.status !== 'created' || c.image.startsWith('nostart')) {
+        if (!c || c.status !== 'created' || c.image.startsWith('nostart') || fault === 'fail') {
           return { type: 'startFailed', id: f.containerId, error: fail('ERR_CONDO_START_FAILED') };
+        }
+        // `[:Before]`: a container of a Before revision never starts while another one runs
+        // (nor may still run: a failed stop or remove is not a stop).
+        const others = this.running().filter((o) => o.id !== c.id);
+        if (c.spec.deploy.kind === 'Before' && others.length > 0) {
+          throw new Error(
+            `[:Before] ${c.id} started while ${others.map((o) => o.id).join(', ')} runs`,
+          );
         }
         c.status = 'running';
         return { type: 'containerStarted', id: c.id };
       }
       case 'stop': {
         const c = this.engine.get(f.containerId);
+        if (fault === 'fail') {
+          return { type: 'stopFailed', id: f.containerId, error: fail('ERR_CONDO_STOP_FAILED') };
+        }
         // A created container that is stopped never runs: count it as stopped.
         if (c && c.status !== 'removed') c.status = 'exited';
+        if (fault === 'hang') {
+          // Hung past its timeout: it did stop, but the call reports a failure.
+          return { type: 'stopFailed', id: f.containerId, error: fail('ERR_CONDO_TIMEOUT') };
+        }
         return { type: 'containerStopped', id: f.containerId };
       }
       case 'remove': {
         const c = this.engine.get(f.containerId);
-        if (c?.status === 'running' && !f.force) {
-          return { type: 'removeFailed', id: c.id, error: fail('ERR_CONDO_REMOVE_FAILED') };
+        if (fault === 'fail' || (c?.status === 'running' && !f.force)) {
+          return {
+            type: 'removeFailed',
+            id: f.containerId,
+            error: fail('ERR_CONDO_REMOVE_FAILED'),
+          };
         }
         if (c) c.status = 'removed';
+        if (fault === 'hang') {
+          return { type: 'removeFailed', id: f.containerId, error: fail('ERR_CONDO_TIMEOUT') };
+        }
         return { type: 'containerRemoved', id: f.containerId };
       }
       default:
@@ -362,32 +482,53 @@ export class World {
     this.now = target;
   }
 
-  /** A monitored, running container reports what its image does. Returns false if none can. */
-  report(pick: number): boolean {
+  #send(event: EventInput, delay: boolean): void {
+    if (delay) this.inbox.push(event);
+    else this.deliver(event);
+  }
+
+  /**
+   * A monitored, running container reports what its image does (`flip`: the opposite, a
+   * flapping check; `again`: also one that reported before). Returns false if none can.
+   */
+  report(pick: number, o: { flip?: boolean; again?: boolean; delay?: boolean } = {}): boolean {
     const candidates = [...this.monitored]
       .map((id) => this.engine.get(id))
-      .filter((c): c is FakeContainer => c?.status === 'running' && !this.#reported.has(c.id))
+      .filter((c): c is FakeContainer => c?.status === 'running')
+      .filter((c) => o.again === true || !this.#reported.has(c.id))
       .filter((c) => c.image.startsWith('good') || c.image.startsWith('bad'));
     const c = candidates[pick % Math.max(1, candidates.length)];
     if (!c) return false;
     this.#reported.add(c.id);
-    this.deliver(
-      c.image.startsWith('good')
-        ? { type: 'containerHealthy', id: c.id }
-        : { type: 'containerUnhealthy', id: c.id },
+    const healthy = c.image.startsWith('good') !== (o.flip === true);
+    this.#send(
+      healthy ? { type: 'containerHealthy', id: c.id } : { type: 'containerUnhealthy', id: c.id },
+      o.delay === true,
     );
     return true;
   }
 
-  /** A running container dies on its own. */
-  crash(pick: number): void {
-    const running = [...this.engine.values()].filter((c) => c.status === 'running');
+  /**
+   * A running container dies on its own; with `restarting` Docker restarts it at once by its
+   * restart policy (it runs again).
+   */
+  crash(pick: number, o: { restarting?: boolean; delay?: boolean } = {}): void {
+    const running = this.running();
     const c = running[pick % Math.max(1, running.length)];
     if (!c) return;
-    c.status = 'exited';
+    const restarting = o.restarting === true;
+    if (!restarting) c.status = 'exited';
     if (this.monitored.has(c.id)) {
-      this.deliver({ type: 'containerExited', id: c.id, exitCode: 1, restarting: false });
+      this.#send({ type: 'containerExited', id: c.id, exitCode: 1, restarting }, o.delay === true);
     }
+  }
+
+  /** Applies one report in flight (`pick`: reordered); `keep` leaves it there (a duplicate). */
+  flush(pick: number, keep = false): void {
+    const r = this.inbox[pick % Math.max(1, this.inbox.length)];
+    if (!r) return;
+    if (!keep) this.inbox = this.inbox.filter((x) => x !== r);
+    this.deliver(r);
   }
 
   observed(): ObservedContainer[] {
@@ -398,6 +539,7 @@ export class World {
   restart(midCall: boolean): void {
     if (midCall) this.runEffect(0, true);
     this.queue = [];
+    this.inbox = [];
     this.timers.clear();
     this.monitored.clear();
     this.deliver({ type: 'restored', observed: this.observed() });
@@ -405,6 +547,7 @@ export class World {
 
   /** Lets everything run (effects, health reports, timers) until nothing is left to do. */
   settle(maxSteps = 2000): void {
+    while (this.inbox.length > 0) this.flush(0);
     for (let i = 0; i < maxSteps; i += 1) {
       if (this.runEffect()) continue;
       if (this.report(0)) continue;
