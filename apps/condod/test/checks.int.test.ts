@@ -86,7 +86,7 @@ describe('kind 15: checks that can fail', () => {
     expect(stalled.checks.eventLoop?.detail).toMatch(/lag \d+ ms/);
   });
 
-  it('/metrics counts a failed and a successful deploy, failures, retries and health waits', async () => {
+  it('/metrics counts a failed and a successful deploy, failures, retries and health waits; /v1/state shows health', async () => {
     const dir = await makeSpecDir({ 'api.edn': spec(env.images.healthy) });
     suite.cleanups.add(() => dir.cleanup());
     const { condod } = startCondod(suite, [dir.path], { args: ['--server', '0'] });
@@ -101,6 +101,12 @@ describe('kind 15: checks that can fail', () => {
     await dir.write('api.edn', spec(env.images.healthy, { env: ['REV=2'] }));
     mark = condod.lines.length;
     await condod.waitForState('api', 'Stable', { from: mark });
+
+    // The container's health as Docker last reported it, in /v1/state too.
+    const state = (await httpGet(`${url}/v1/state/api`)).body as {
+      current: { health: string | null };
+    };
+    expect(['healthy', 'none']).toContain(state.current.health);
 
     const text = (await httpGet(`${url}/metrics`)).text;
     const metric = (name: string, labels: string) => {
