@@ -338,4 +338,26 @@ describe('SpecWatcher', () => {
     await b.remove('web.edn');
     await w.waitFor((e) => e.type === 'changed' && e.spec.file === path.join(a.path, 'web.edn'));
   });
+
+  it('kind 1: a prefix readable again reports its files again, so their errors clear', async () => {
+    const dir = await specDir({ 'web.edn': 'v1' });
+    const w = await startWatcher([dir.path]);
+    const moved = `${dir.path}.moved`;
+    await rename(dir.path, moved);
+    await symlink(dir.path, dir.path);
+    cleanups.add(async () => {
+      await unlink(dir.path).catch(() => undefined);
+      await rename(moved, dir.path).catch(() => undefined);
+    });
+    await w.watcher.rescanAll();
+    expect(w.events.find((e) => e.type === 'unreadable')).toMatchObject({ services: ['web'] });
+    await unlink(dir.path);
+    await rename(moved, dir.path);
+    await w.watcher.rescanAll();
+    const seen = await w.settle(100);
+    expect(seen.filter((e) => e.startsWith('removed'))).toEqual([]);
+    expect(seen.filter((e) => e.startsWith('changed'))).toHaveLength(2);
+    expect(seen.at(-1)).toMatch(/^changed web|^readable/);
+    expect(w.watcher.complete()).toBe(true);
+  });
 });

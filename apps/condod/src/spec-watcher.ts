@@ -246,7 +246,9 @@ export class SpecWatcher {
       this.#reportUnreadable(prefix, err, services);
       return;
     }
-    if (this.#readable(prefix)) this.#emit({ type: 'readable', path: prefix });
+    // After an unreadable spell of the prefix, its files are reported again (errors clear).
+    const prefixRecovered = this.#readable(prefix);
+    if (prefixRecovered) this.#emit({ type: 'readable', path: prefix });
 
     const present = new Set<string>();
     for (const name of names) {
@@ -276,7 +278,7 @@ export class SpecWatcher {
       this.#cancelRemoval(file);
       if (!this.#claim(service, file, prefix, owner)) continue;
       const known = this.#owned.get(service)!;
-      const wasUnreadable = this.#unreadable.has(file);
+      const wasUnreadable = this.#unreadable.has(file) || prefixRecovered;
       if (!full && !wasUnreadable && known.spec && known.identity === identity) continue;
 
       let bytes: Buffer;
