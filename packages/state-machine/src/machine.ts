@@ -554,7 +554,7 @@ function onExited(w: Work, fx: Fx, e: Extract<Event, { type: 'containerExited' }
     }
     return;
   }
-  // B13: a stable container died and Docker won't restart it: start a fresh one of its own
+  // A stable container died and Docker won't restart it: start a fresh one of its own
   // revision; a newer revision waiting for a retry keeps retrying once it runs again.
   restartCurrent(w, fx, cur, e.at, w.timer?.at ?? e.at);
 }

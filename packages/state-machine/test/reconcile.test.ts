@@ -1,5 +1,5 @@
-// One test per row of upstream's actualize table (upstream-condo.md 7.3), then what design.md
-// section 6 adds: adoption, cleanup of unclaimed containers, nothing healthy restarted.
+// One test per row of the original condo's restart (actualize) table, then what condo adds:
+// adoption, cleanup of unclaimed containers, nothing healthy restarted.
 import { describe, expect, it } from '@jest/globals';
 
 import { describe as view, reconcile, transition } from '@condo/state-machine';
@@ -48,7 +48,7 @@ function tryAgainNext(): Harness {
   return h;
 }
 
-describe('actualize table (upstream 7.3)', () => {
+describe('actualize table (the original condo)', () => {
   it('Init: unchanged', () => {
     const r = restore(new Harness().s, []);
     expect(r.s.state).toBe('Init');
@@ -155,7 +155,7 @@ describe('actualize table (upstream 7.3)', () => {
   });
 });
 
-describe('restart reconciliation (design 6)', () => {
+describe('restart reconciliation', () => {
   it('removes labelled containers no snapshot claims (stopping running ones first)', () => {
     const r = restore(stable().s, [alive('c1'), alive('x1'), dead('x2')]);
     expect(r.s.state).toBe('Stable');

@@ -1,5 +1,5 @@
-// One test per row of upstream's transition table (upstream-condo.md 4.4), then the rules
-// design.md section 4 and 13 add or fix.
+// One test per row of the original condo's transition table, then the rules condo adds or
+// fixes (backoff, attempts, preflight, cleanup, monitoring after Stable ...).
 import { describe, expect, it } from '@jest/globals';
 
 import {
@@ -33,7 +33,7 @@ function current(s: Snapshot): string | null {
   return 'current' in s ? s.current.id : null;
 }
 
-describe('transition table (upstream 4.4)', () => {
+describe('transition table (the original condo)', () => {
   it('Init + spec readable -> pull, create, start: Wait', () => {
     const h = new Harness();
     expect(types(h.send({ type: 'specChanged', spec: good }))).toEqual([
@@ -201,7 +201,7 @@ describe('transition table (upstream 4.4)', () => {
     expect(view(h.s).next?.id).toBe('c3');
   });
 
-  it('WaitNext(s, n) + health of n passed with [:After k] -> k s later stop s -> Stable(n), stable_at set (B6)', () => {
+  it('WaitNext(s, n) + health of n passed with [:After k] -> k s later stop s -> Stable(n), stable_at set', () => {
     const h = stable();
     h.deploy(good2, 'c2');
     h.send({ type: 'containerHealthy', id: 'c2' });
@@ -209,7 +209,7 @@ describe('transition table (upstream 4.4)', () => {
     expect(h.s.timer).toEqual({ id: h.timerId(), at: h.now + 5000, purpose: 'overlap' });
     h.fireTimer();
     expect(stopOf(h.fx, 'c1')).toEqual({ type: 'stop', containerId: 'c1', timeoutSeconds: 10 });
-    expect(h.s.state).toBe('WaitNext'); // until the old one is stopped (design 13)
+    expect(h.s.state).toBe('WaitNext'); // until the old one is stopped
     h.send({ type: 'containerStopped', id: 'c1' }, 2000);
     expect(h.s.state).toBe('Stable');
     expect(view(h.s).current).toMatchObject({ id: 'c2', stableAt: h.now });
@@ -325,7 +325,7 @@ describe('transition table (upstream 4.4)', () => {
   });
 });
 
-describe('design section 4 and 13', () => {
+describe('rules condo adds', () => {
   it('backs off 10 s, doubling, capped at 5 min, and resets on success', () => {
     expect([1, 2, 3, 4, 5, 6, 7, 20].map(retryDelayMs)).toEqual([
       10_000, 20_000, 40_000, 80_000, 160_000, 300_000, 300_000, 300_000,
@@ -440,7 +440,7 @@ describe('design section 4 and 13', () => {
     expect(h.s.disposing).toEqual([]);
   });
 
-  it('monitors after Stable: an exit Docker will not restart sends the service to TryAgain (B13)', () => {
+  it('monitors after Stable: an exit Docker will not restart sends the service to TryAgain', () => {
     const h = stable();
     expect(h.send({ type: 'containerExited', id: 'c1', exitCode: 0, restarting: true })).toEqual(
       [],
@@ -464,7 +464,7 @@ describe('design section 4 and 13', () => {
     expect(view(h.s).retryAt).toBe(h.now + RETRY_BASE_MS);
   });
 
-  it('a stale timer never acts (B14)', () => {
+  it('a stale timer never acts', () => {
     const h = new Harness();
     h.deploy(good, 'c1');
     const healthTimer = h.timerId();
@@ -473,7 +473,7 @@ describe('design section 4 and 13', () => {
     expect(h.s.state).toBe('Stable');
   });
 
-  it('no lost signal: a stop during an in-flight create removes the container when it arrives (B1)', () => {
+  it('no lost signal: a stop during an in-flight create removes the container when it arrives', () => {
     const h = new Harness();
     h.send({ type: 'specChanged', spec: good });
     h.send({ type: 'pulled', op: h.op('pull') });

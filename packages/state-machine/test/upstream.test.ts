@@ -1,4 +1,4 @@
-// The upstream OCaml test sequences (upstream-condo.md 11.1), replayed through the reference
+// The upstream OCaml test sequences (of the original OCaml condo), replayed through the reference
 // interpreter with the in-memory Docker: `good`, `good2` and `bad` images with a HEALTHCHECK.
 import { describe, expect, it } from '@jest/globals';
 import { SimulatedClock } from '@condo/test-utils';
@@ -64,7 +64,7 @@ describe('upstream instance_test ([:After 1])', () => {
     await run(clock, [runner], 1500);
     expect(states).toEqual(['Wait', 'Stable']);
 
-    // 2. change the file -> WaitNext -> Stable(good2), with stable_at set (B6 fixed)
+    // 2. change the file -> WaitNext -> Stable(good2), with stable_at set
     runner.send({ type: 'specChanged', spec: spec('good:2') });
     await run(clock, [runner], 2500);
     expect(states.slice(2)).toEqual(['WaitNext', 'Stable']);
