@@ -21,6 +21,10 @@ LABEL org.opencontainers.image.title="condod" \
       org.opencontainers.image.source="${SOURCE}" \
       org.opencontainers.image.licenses="MIT"
 ENV NODE_ENV=production
+# condod also answers /healthz on this unix socket, inside this container: the HEALTHCHECK asks it,
+# so during a self-update it always hears from its own condod, never from the old one holding the
+# same port.
+ENV CONDOD_HEALTH_SOCKET=/run/condod/health.sock
 WORKDIR /app
 # Spec files (*.edn, self.edn) and the state database live here, as in upstream's image.
 VOLUME /var/lib/condo
@@ -28,8 +32,8 @@ EXPOSE 8080
 # SIGTERM is a graceful shutdown that leaves every managed container running (as a kill -9
 # would); the next condod adopts them. `docker stop` therefore never stops your services.
 STOPSIGNAL SIGTERM
-# Asks condod's own /healthz, on the port and address read from condod's command line (so it
-# follows a changed CMD). No curl in slim images: node does it.
+# Asks condod's own /healthz on its health socket (without one: on the port and address read from
+# condod's command line). No curl in slim images: node does it.
 HEALTHCHECK --interval=5s --timeout=4s --start-period=10s --retries=3 \
   CMD ["node", "/app/dist/self-healthcheck.js"]
 # Root only because the Docker socket is root's: see docs/container.md for --user with the

@@ -14,6 +14,13 @@ import {
 } from './exposure.js';
 import { formatPlan, plan } from './plan.js';
 import { startApiServer } from './server.js';
+import {
+  HEALTH_SOCKET_ENV,
+  portFree,
+  serveHealthSocket,
+  type HealthSourceFn,
+} from './self-health.js';
+import { SelfUpdate, openState } from './self-update.js';
 import { createLogger } from './logger.js';
 import { version } from './version.js';
 
@@ -196,6 +203,10 @@ async function main(argv: string[]): Promise<number> {
       choices: ['error', 'warn', 'info', 'debug', 'trace'] as const,
       default: 'info' as const,
     })
+    .option('health-socket', {
+      type: 'string',
+      describe: `Also answer /healthz on this unix socket, for the image's HEALTHCHECK (default: $${HEALTH_SOCKET_ENV}, which the image sets)`,
+    })
     .option('rescan-interval', {
       type: 'number',
       default: 30,
@@ -242,9 +253,36 @@ async function main(argv: string[]): Promise<number> {
     level: args['log-level'],
   });
 
+  // Self-update (self.edn): the health socket answers for this very process, so the image's
+  // HEALTHCHECK never asks another condod holding the same port; a condod started by a
+  // self-update is a standby until its predecessor lets go of the state database.
+  let healthSource: HealthSourceFn = () => 'starting';
+  const healthSocketPath = args['health-socket'] ?? process.env[HEALTH_SOCKET_ENV];
+  let healthSocket: Awaited<ReturnType<typeof serveHealthSocket>> | undefined;
+  let handedOverEarly = false;
+  let handOver = (): void => {
+    handedOverEarly = true;
+  };
+  const selfUpdate = new SelfUpdate({
+    logger: log,
+    labels: containerLabels,
+    onHandedOver: () => handOver(),
+  });
+
   let daemon;
   try {
+    if (healthSocketPath) {
+      healthSocket = await serveHealthSocket(healthSocketPath, () => healthSource());
+    }
+    const store = await openState({
+      statePath: args.state,
+      logger: log,
+      ...(args.server ? { server: { port: args.server, host: args.listen } } : {}),
+      onStandby: () => (healthSource = () => 'standby'),
+    });
     daemon = await startDaemon({
+      store,
+      onSelfSpec: selfUpdate.onSpec,
       prefixes,
       statePath: args.state,
       ...(args.docker ? { docker: args.docker } : {}),
@@ -256,16 +294,27 @@ async function main(argv: string[]): Promise<number> {
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     log.fatal({ err, code }, `condod cannot start: ${(err as Error).message ?? String(err)}`);
+    await healthSocket?.close();
     return EXIT_RUNTIME;
   }
 
   // Never waits on the store: a store that is down at start is caught up with when it returns.
   const exposed: Exposure | undefined = exposure && startExposure(daemon, exposure, log);
+  const running = daemon;
+  healthSource = () => (exposed ? exposed.health(running.health()) : running.health());
+  void selfUpdate.attach(daemon);
 
   let server: Awaited<ReturnType<typeof startApiServer>> | undefined;
   if (args.server !== undefined) {
     try {
+      if (process.env.CONDO_SELF !== undefined && args.server !== 0) {
+        // The predecessor may still be letting go of the port (host networking).
+        await portFree(args.server, args.listen, {
+          onBusy: () => log.info(`port ${args.server} is busy; waiting for it (self-update)`),
+        });
+      }
       server = await startApiServer(daemon, {
+        selfUpdate,
         port: args.server,
         host: args.listen,
         hostName: args.host,
@@ -278,8 +327,10 @@ async function main(argv: string[]): Promise<number> {
         { err },
         `cannot serve the HTTP API on ${args.listen}:${args.server}: ${String(err)}`,
       );
+      await selfUpdate.close();
       await exposed?.close();
       await daemon.close();
+      await healthSocket?.close();
       return EXIT_RUNTIME;
     }
   }
@@ -290,13 +341,17 @@ async function main(argv: string[]): Promise<number> {
     const shutdown = (signal: string) => {
       if (stopping) return;
       stopping = true;
+      // After a self-update the new condod takes every container over: never stop them.
+      const stopContainers = stopOnExit && signal !== 'self-update';
       log.info(
         { signal },
-        `${signal}: shutting down${stopOnExit ? '' : ' (containers keep running)'}`,
+        `${signal}: shutting down${stopContainers ? '' : ' (containers keep running)'}`,
       );
       Promise.resolve(server?.close())
+        .then(() => selfUpdate.close())
         .then(() => exposed?.close())
-        .then(() => daemon.close({ stopContainers: stopOnExit }))
+        .then(() => daemon.close({ stopContainers }))
+        .then(() => healthSocket?.close())
         .then(
           () => resolve(0),
           (err: unknown) => {
@@ -305,6 +360,8 @@ async function main(argv: string[]): Promise<number> {
           },
         );
     };
+    handOver = () => shutdown('self-update');
+    if (handedOverEarly) handOver();
     process.on('SIGTERM', () => shutdown('SIGTERM'));
     process.on('SIGINT', () => shutdown('SIGINT'));
     process.on('SIGHUP', () => {

@@ -46,7 +46,23 @@ export interface DaemonOptions {
   clock?: Clock;
   /** Where the deploy, failure, retry and health metrics go (default: a fresh set). */
   metrics?: ApiMetrics;
+  /**
+   * The state database, already open (a self-updated condod opens it once its predecessor lets
+   * go, see self-standby.ts); default: `statePath` is opened here. Closed by `close()`.
+   */
+  store?: SnapshotStore;
+  /**
+   * Receives `self.edn` (added, changed, removed), even while the services are suspended; it
+   * never becomes a service. Without it, `self.edn` is logged and ignored.
+   */
+  onSelfSpec?: (event: SelfSpecEvent) => void;
 }
+
+/** `self.edn` as the daemon passes it on (see `DaemonOptions.onSelfSpec`). */
+export type SelfSpecEvent = { type: 'changed'; spec: SpecFile } | { type: 'removed'; file: string };
+
+/** `condo.service` of condod's own containers: never reconciled as a service. */
+const SELF = 'self';
 
 /** One service as the daemon shows it (`/v1/state`). */
 export interface ServiceStatus extends ServiceView {
@@ -75,6 +91,16 @@ export interface Daemon {
   saved(service: string): Promise<void>;
   /** SIGHUP: re-read the Docker config file. */
   reloadDockerConfig(): Promise<void>;
+  /** The engine connection (self-update uses it). */
+  readonly driver: DockerDriver;
+  /**
+   * Self-update: every service stops acting (containers keep running, monitors off, retries
+   * off) and spec changes are held back (except `self.edn`); resolves once calls in flight have
+   * landed (at most 10 s).
+   */
+  suspend(): Promise<void>;
+  /** Undoes `suspend`: each service is reconciled with what runs, held-back changes applied. */
+  resume(): Promise<void>;
   /**
    * Stops following the specs. By default every container keeps running (exactly like
    * `kill -9`; the next start adopts them); with `stopContainers` they are stopped first.
@@ -107,7 +133,7 @@ const realClock: Clock = {
 export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const log = opts.logger;
   const clock = opts.clock ?? realClock;
-  const store: SnapshotStore = openSnapshotStore({ path: opts.statePath });
+  const store: SnapshotStore = opts.store ?? openSnapshotStore({ path: opts.statePath });
   let driver: DockerDriver | undefined;
   let watcher: SpecWatcher | undefined;
   try {
@@ -208,8 +234,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     };
 
     const applySpec = (spec: SpecFile) => {
-      if (spec.service === 'self') {
-        log.warn({ file: spec.file }, 'self.edn: self-update is not implemented yet; ignored');
+      if (spec.service === SELF) {
+        if (!opts.onSelfSpec) log.warn({ file: spec.file }, 'self.edn: ignored');
         return;
       }
       const svc = serviceFor(spec.service);
@@ -322,7 +348,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     const saved = store
       .loadAll()
       .map((r) => ({ service: r.service, snapshot: parseSnapshot(r.snapshot) }));
-    const managed = await docker.listManaged(instanceId);
+    // condod's own containers (self-update) are no service: never adopted nor removed here.
+    const managed = (await docker.listManaged(instanceId)).filter((c) => c.service !== SELF);
     const observedBy = new Map<string, ObservedContainer[]>();
     for (const c of managed) {
       const list = observedBy.get(c.service) ?? [];
@@ -333,11 +360,20 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     // 2. What the spec directories hold now (buffered until the services are restored).
     const buffered: SpecWatchEvent[] = [];
     let live = false;
+    const onSelf = opts.onSelfSpec;
     watcher = new SpecWatcher({
       prefixes: opts.prefixes.map((p) => path.resolve(p)),
       rescanIntervalMs: opts.rescanIntervalMs ?? 30_000,
       owners,
-      onEvent: (e) => (live ? onWatchEvent(e) : buffered.push(e)),
+      onEvent: (e) => {
+        if (onSelf && e.type === 'changed' && e.spec.service === SELF) {
+          return onSelf({ type: 'changed', spec: e.spec });
+        }
+        if (onSelf && e.type === 'removed' && e.service === SELF) {
+          return onSelf({ type: 'removed', file: e.file });
+        }
+        return live ? onWatchEvent(e) : buffered.push(e);
+      },
     });
     await watcher.start();
 
@@ -374,6 +410,24 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       instanceId,
       events,
       metrics,
+      driver: docker,
+      suspend: async () => {
+        live = false;
+        for (const svc of services.values()) svc.runner.send({ type: 'suspendRequested' });
+        await Promise.race([idle(), new Promise((r) => setTimeout(r, 10_000).unref())]);
+      },
+      resume: async () => {
+        const observed = new Map<string, ObservedContainer[]>();
+        for (const c of await docker.listManaged(instanceId)) {
+          if (c.service === SELF) continue;
+          observed.set(c.service, [...(observed.get(c.service) ?? []), observe(c)]);
+        }
+        for (const svc of services.values()) {
+          svc.runner.send({ type: 'restored', observed: observed.get(svc.name) ?? [] });
+        }
+        live = true;
+        for (const e of buffered.splice(0)) onWatchEvent(e);
+      },
       health: () => health.check(),
       services: () => new Map([...services].map(([name, svc]) => [name, statusOf(svc)])),
       idle,

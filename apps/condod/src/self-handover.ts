@@ -76,8 +76,11 @@ export interface HandoverOptions extends Omit<SuccessorContext, 'predecessorId'>
   ownContainerId: string;
   /** Abandons the handover: `self.edn` changed again (follow the newest) or condod stops. */
   signal?: AbortSignal;
-  /** Progress, for logs: `cleanup`, `pull`, `create`, `start`, `health`. */
-  onStep?: (stage: HandoverStage, detail: string) => void;
+  /**
+   * Progress, for logs: `cleanup`, `pull`, `create`, `health`; `container` is the new condod's
+   * (from `create` on).
+   */
+  onStep?: (stage: HandoverStage, detail: string, container?: { id: string; name: string }) => void;
   now?: () => number;
 }
 
@@ -180,7 +183,7 @@ export async function runHandover(
       err,
     );
   }
-  step('create', `${name} (${id.slice(0, 12)})`);
+  step('create', `${name} (${id.slice(0, 12)})`, { id, name });
 
   const beforeStart = cancelledNow('start');
   if (beforeStart) return beforeStart;
@@ -194,7 +197,10 @@ export async function runHandover(
       err,
     );
   }
-  step('health', `waiting up to ${spec.healthTimeoutMs} ms for ${name} to be healthy`);
+  step('health', `waiting up to ${spec.healthTimeoutMs} ms for ${name} to be healthy`, {
+    id,
+    name,
+  });
 
   const timeout = AbortSignal.timeout(spec.healthTimeoutMs);
   let outcome: WatchOutcome;

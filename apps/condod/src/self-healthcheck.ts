@@ -1,13 +1,19 @@
 #!/usr/bin/env node
 /**
  * The Docker image's HEALTHCHECK: `node /app/dist/self-healthcheck.js` asks condod's own
- * `/healthz`. It finds condod's process in `/proc`, reads `--server` and `--listen` from its
- * command line (so a changed CMD is followed), and exits 0 on a 200 answer (`ok` or `standby`),
- * 1 otherwise, printing why: Docker keeps that output in `docker inspect` (`State.Health.Log`).
+ * `/healthz`, and exits 0 on a 200 answer (`ok` or `standby`), 1 otherwise, printing why: Docker
+ * keeps that output in `docker inspect` (`State.Health.Log`).
+ *
+ * It asks the health socket of condod's process when there is one (`--health-socket` on its
+ * command line, else `CONDOD_HEALTH_SOCKET`, which the image sets): that socket lives in this
+ * container's file system, so the answer is this condod's even when another condod (the one a
+ * self-update replaces, with host networking) holds the same TCP port. Without a socket it reads
+ * `--server` and `--listen` from condod's command line and asks over TCP.
  *
  * Run directly only; importing this module has no side effect.
  */
 import { readFile, readdir } from 'node:fs/promises';
+import { request } from 'node:http';
 import { pathToFileURL } from 'node:url';
 
 /** How long the whole check may take, in milliseconds (below the image's `--timeout=4s`). */
@@ -35,6 +41,37 @@ export function healthzUrl(args: readonly string[]): string | undefined {
   else if (host === '::' || host === '[::]') host = '[::1]';
   else if (host.includes(':') && !host.startsWith('[')) host = `[${host}]`;
   return `http://${host}:${port}/healthz`;
+}
+
+/** The value of `--health-socket` in condod's arguments, if any. Pure. */
+export function healthSocketArg(args: readonly string[]): string | undefined {
+  let socket: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') break;
+    if (arg === '--health-socket') socket = args[++i];
+    else if (arg.startsWith('--health-socket=')) socket = splitOnce(arg)[1];
+  }
+  return socket === '' ? undefined : socket;
+}
+
+/** GET /healthz over the unix socket `socketPath`: status and (the start of) the body. */
+function askSocket(
+  socketPath: string,
+  timeoutMs: number,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath, path: '/healthz', timeout: timeoutMs }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 function splitOnce(arg: string): [string, string] {
@@ -70,9 +107,22 @@ export async function findCondodArgs(procDir = '/proc'): Promise<string[] | unde
 export async function checkHealth(
   procDir = '/proc',
   timeoutMs = HEALTHCHECK_TIMEOUT_MS,
+  env: Readonly<Record<string, string | undefined>> = process.env,
 ): Promise<{ code: 0 | 1; message: string }> {
   const args = await findCondodArgs(procDir);
   if (args === undefined) return { code: 1, message: 'no condod process found' };
+  const socket = healthSocketArg(args) ?? (env.CONDOD_HEALTH_SOCKET || undefined);
+  if (socket !== undefined) {
+    try {
+      const { status, body } = await askSocket(socket, timeoutMs);
+      return {
+        code: status === 200 ? 0 : 1,
+        message: `${socket}: ${status} ${body.slice(0, 500)}`,
+      };
+    } catch (err) {
+      return { code: 1, message: `${socket}: ${(err as Error).message}` };
+    }
+  }
   const url = healthzUrl(args);
   if (url === undefined) {
     return { code: 1, message: 'condod serves no HTTP API (no --server PORT): nothing to ask' };

@@ -8,6 +8,7 @@ import {
 import type { Daemon, ServiceStatus } from './daemon.js';
 import type { Exposure } from './exposure.js';
 import type { Logger } from './logger.js';
+import type { SelfUpdate } from './self-update.js';
 
 export interface ApiServerOptions {
   /** `--server PORT` (0 picks a free port). */
@@ -21,6 +22,8 @@ export interface ApiServerOptions {
   logger: Logger;
   /** With `-e consul|etcd`: the fleet routes and the `exposure` health check. */
   exposure?: Exposure;
+  /** The self-update (`self.edn`), shown as the entry `self` of `/v1/state`. */
+  selfUpdate?: Pick<SelfUpdate, 'view' | 'on' | 'off'>;
 }
 
 function view(status: ServiceStatus): ServiceView {
@@ -43,6 +46,13 @@ export async function startApiServer(
   const onRemoved = (service: string) => state.remove(service);
   daemon.events.on('transition', onTransition);
   daemon.events.on('removed', onRemoved);
+  const onSelf = () => {
+    const self = opts.selfUpdate?.view();
+    if (self) state.set('self', self);
+    else state.remove('self');
+  };
+  onSelf();
+  opts.selfUpdate?.on('changed', onSelf);
 
   const app = createApp({
     state,
@@ -63,6 +73,7 @@ export async function startApiServer(
     close: async () => {
       daemon.events.off('transition', onTransition);
       daemon.events.off('removed', onRemoved);
+      opts.selfUpdate?.off('changed', onSelf);
       await server.close();
     },
   };
