@@ -240,7 +240,7 @@ export function monitorContainer(
     (outcome) => {
       switch (outcome.status) {
         case 'healthy':
-          return tell({ type: 'healthy' });
+          return tell({ type: 'healthy', health: outcome.via === 'running' ? 'none' : 'healthy' });
         case 'unhealthy':
           return tell({ type: 'unhealthy', message: 'Docker reports the container unhealthy' });
         case 'exited':

@@ -22,7 +22,8 @@ import { initial } from './machine.js';
 
 /** What a driver reports about a monitored container. */
 export type ContainerReport =
-  | { type: 'healthy' }
+  /** `health: 'none'`: no HEALTHCHECK, running for one second counted as healthy. */
+  | { type: 'healthy'; health?: 'healthy' | 'none' }
   | { type: 'unhealthy'; message?: string }
   | { type: 'exited'; exitCode: number | null; restarting: boolean };
 
@@ -366,7 +367,9 @@ function cancelledResult(effect: DockerEffect): EventInput {
 function reportEvent(id: string, r: ContainerReport): EventInput {
   switch (r.type) {
     case 'healthy':
-      return { type: 'containerHealthy', id };
+      return r.health === undefined
+        ? { type: 'containerHealthy', id }
+        : { type: 'containerHealthy', id, health: r.health };
     case 'unhealthy':
       return r.message === undefined
         ? { type: 'containerUnhealthy', id }

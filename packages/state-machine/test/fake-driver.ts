@@ -122,8 +122,10 @@ export class FakeDocker {
       this.#listeners.set(id, report);
       const c = this.containers.get(id);
       if (c?.status === 'running') {
-        if (c.image.startsWith('good') || c.image.startsWith('nohc')) {
+        if (c.image.startsWith('good')) {
           this.#after(id, 1000, () => report({ type: 'healthy' }));
+        } else if (c.image.startsWith('nohc')) {
+          this.#after(id, 1000, () => report({ type: 'healthy', health: 'none' }));
         } else if (c.image.startsWith('bad')) {
           this.#after(id, 1000, () => report({ type: 'unhealthy', message: 'exit 1' }));
         }

@@ -68,6 +68,7 @@ describe('ServiceRunner', () => {
     expect(runner.snapshot.state).toBe('Wait');
     await run(clock, [runner], 200);
     expect(runner.snapshot.state).toBe('Stable');
+    expect(view(runner.snapshot).current?.health).toBe('none');
   });
 
   it('a container that crashes during the health wait fails the attempt and is retried with backoff', async () => {
