@@ -123,7 +123,7 @@ describe('monitor', () => {
     d.emit(died(3));
     await flush();
     expect(reports).toEqual([
-      { type: 'healthy' },
+      { type: 'healthy', health: 'healthy' },
       { type: 'exited', exitCode: 3, restarting: false },
     ]);
   });
