@@ -7,7 +7,7 @@ import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { dockerTestRun, loadTestEnv, waitForHealth, CHROMIUM_LAUNCH } from '@condo/test-utils';
 import { GlobalStateUnavailableError } from '@condo/http-api';
-import type { ContainerView, GlobalEntry, ServiceView } from '@condo/http-api';
+import type { ContainerView, GlobalChange, GlobalEntry, ServiceView } from '@condo/http-api';
 import { container, stable, startApi, waiting } from './helpers.js';
 
 // The UI against a state source driven by real containers on the test engine: what condod will
@@ -268,6 +268,80 @@ describe('the web UI', () => {
     await expect(page.locator('#rows tr').count()).resolves.toBe(2);
     await page.locator('#filter').fill('postgres');
     await expect(shownServices(page)).resolves.toEqual(['db']);
+  }, 30_000);
+
+  it('follows the fleet live from fleet events: hosts, a host behind on a revision, a host whose entries vanished', async () => {
+    const listeners = new Set<(change?: GlobalChange) => void>();
+    let reads = 0;
+    const v1 = { specHash: 'sha256:111', image: 'web:1', createdAt: Date.now() - 3_600_000 };
+    const v2 = { specHash: 'sha256:222', image: 'web:2', createdAt: Date.now() - 60_000 };
+    const entry = (host: string, rev: typeof v1, service = 'web'): GlobalEntry => ({
+      host,
+      instance: `i-${host}`,
+      service,
+      snapshot: stable(rev),
+      updatedAt: Date.now(),
+    });
+    const entries = [entry('edge-02', v1), entry('edge-03', v2), entry('edge-03', v2, 'db')];
+    const api = await startApi({
+      host: 'edge-01',
+      global: {
+        read: () => {
+          reads += 1;
+          return Promise.resolve(entries);
+        },
+        subscribe(listener) {
+          listeners.add(listener);
+          return () => listeners.delete(listener);
+        },
+      },
+    });
+    api.state.set('web', stable(v2));
+    const emit = (change: GlobalChange) => listeners.forEach((l) => l(change));
+    const page = await newPage();
+    await page.goto(`${api.url}/ui`);
+    const row = (host: string, service = 'web') =>
+      page.locator(`#rows tr[data-host="${host}"][data-service="${service}"]`);
+    const chip = (host: string) => page.locator(`#fleet-hosts .host-chip[data-host="${host}"]`);
+
+    // Each host's services; edge-02 still runs web:1 while the others run web:2.
+    await row('edge-03', 'db').waitFor();
+    await expect(page.locator('#rows tr').count()).resolves.toBe(4);
+    await expect(row('edge-02').getAttribute('data-behind')).resolves.toBe('sha256:222');
+    await expect(row('edge-02').locator('.tag.behind').innerText()).resolves.toBe('Behind');
+    await expect(row('edge-01').getAttribute('data-behind')).resolves.toBeNull();
+    await expect(chip('edge-02').innerText()).resolves.toMatch(/behind on web/);
+    await expect(chip('edge-03').innerText()).resolves.toMatch(/2 services/);
+    await page.screenshot({
+      path: path.join(ARTIFACTS, 'ui-fleet-live.png'),
+      fullPage: true,
+      animations: 'disabled',
+    });
+
+    // edge-02 catches up: live, from the event alone.
+    emit({ type: 'put', entry: entry('edge-02', v2) });
+    await row('edge-02').and(page.locator(':not([data-behind])')).waitFor();
+    await expect(chip('edge-02').innerText()).resolves.not.toMatch(/behind/);
+
+    // edge-03's entries vanish (its daemon died): it is shown as gone, its rows go.
+    emit({ type: 'delete', service: 'web', instance: 'i-edge-03' });
+    emit({ type: 'delete', service: 'db', instance: 'i-edge-03' });
+    await chip('edge-03').and(page.locator('[data-gone="true"]')).waitFor();
+    await expect(chip('edge-03').innerText()).resolves.toMatch(/no entries for \d+s/);
+    await expect(page.locator('#rows tr[data-host="edge-03"]').count()).resolves.toBe(0);
+    await page.screenshot({
+      path: path.join(ARTIFACTS, 'ui-fleet-gone.png'),
+      fullPage: true,
+      animations: 'disabled',
+    });
+
+    // It comes back: no longer gone.
+    emit({ type: 'put', entry: entry('edge-03', v2) });
+    await row('edge-03').waitFor();
+    await expect(chip('edge-03').getAttribute('data-gone')).resolves.toBeNull();
+    // All of it from one read of /v1/global_state and the events: no polling.
+    await new Promise((r) => setTimeout(r, 5500));
+    expect(reads).toBe(1);
   }, 30_000);
 
   it('says so when exposure is on and the store cannot be reached, and still shows this host', async () => {

@@ -111,6 +111,18 @@ table:not(.fleet) .col-host { display: none; }
   display: inline-block; margin: 2px 0 0 6px; padding: 1px 7px; border-radius: 5px; font-size: 11.5px; font-weight: 600;
   color: var(--bad); border: 1px solid color-mix(in srgb, var(--bad) 40%, transparent);
 }
+.tag.behind { color: var(--warn); border-color: color-mix(in srgb, var(--warn) 40%, transparent); }
+.fleet-hosts { display: flex; flex-wrap: wrap; gap: 8px; margin-bottom: 14px; }
+.host-chip {
+  display: flex; gap: 8px; align-items: baseline; padding: 6px 12px; border-radius: 8px;
+  background: var(--panel); border: 1px solid var(--line); font-size: 12.5px;
+}
+.host-chip .hn { font-weight: 600; }
+.host-chip .l { color: var(--muted); }
+.host-chip .warn { color: var(--warn); }
+.host-chip.lagging { border-color: color-mix(in srgb, var(--warn) 50%, transparent); }
+.host-chip.gone { border-style: dashed; opacity: .8; }
+.host-chip.gone .hn { text-decoration: line-through; color: var(--muted); }
 .img { font-family: var(--mono); font-size: 12.5px; word-break: break-all; }
 .arrow { color: var(--muted); }
 .ctr { display: flex; flex-direction: column; gap: 3px; }

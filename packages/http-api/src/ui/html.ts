@@ -29,6 +29,7 @@ export const UI_HTML = `<!doctype html>
       <select id="host-select" aria-label="Filter by host"><option value="">All hosts</option></select>
     </label>
   </section>
+  <section class="fleet-hosts" id="fleet-hosts" aria-label="Hosts" hidden></section>
   <div class="banner" id="banner" role="alert" hidden></div>
   <div class="table-wrap">
     <table id="services">

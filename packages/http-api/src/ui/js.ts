@@ -1,6 +1,8 @@
 /**
  * The UI's script: plain DOM, no framework. It renders the `snapshot` event of `/v1/events` and
- * applies every later event; with exposure on it also reads `/v1/global_state` for the other hosts.
+ * applies every later event; with exposure on it reads `/v1/global_state` once per connection and
+ * then applies the stream's `fleet` events (no polling): every host's services, hosts whose
+ * entries vanished, and hosts behind the newest revision of a service.
  * (Written without backticks or template placeholders, since it lives in a template string.)
  */
 export const UI_JS = `'use strict';
@@ -15,7 +17,9 @@ export const UI_JS = `'use strict';
   };
   var ORDER = ['Stable', 'Wait', 'WaitNext', 'TryAgainNext', 'TryAgain', 'Init'];
   var model = {
-    host: null, exposure: false, local: new Map(), remote: [], storeDown: false,
+    host: null, exposure: false, local: new Map(), storeDown: false,
+    // The fleet view: entry by service + instance; hosts whose last entry went (name -> when).
+    remote: new Map(), gone: new Map(), fleetLoading: false, fleetBuffer: [],
     stateFilter: null, text: '', hostFilter: '', connected: false, loaded: false
   };
   var flashes = new Set();
@@ -54,7 +58,36 @@ export const UI_JS = `'use strict';
     list.sort(function (a, b) {
       return a.service < b.service ? -1 : a.service > b.service ? 1 : String(a.host) < String(b.host) ? -1 : 1;
     });
+    if (model.exposure) markLag(list);
     return list;
+  }
+
+  // A service's newest revision is the one whose first container (on any host) appeared last; a
+  // host that reports the service but does not run that revision as its current one is behind
+  // (deploying it, retrying it, or not given it yet).
+  function markLag(list) {
+    var first = new Map();
+    var hosts = new Map();
+    list.forEach(function (r) {
+      hosts.set(r.service, (hosts.get(r.service) || 0) + 1);
+      [r.entry.current, r.entry.next].forEach(function (c) {
+        if (!c || !c.specHash) return;
+        var t = ms(c.createdAt);
+        if (isNaN(t)) return;
+        var revs = first.get(r.service) || new Map();
+        first.set(r.service, revs);
+        if (!revs.has(c.specHash) || t < revs.get(c.specHash).t) revs.set(c.specHash, { t: t, image: c.image });
+      });
+    });
+    list.forEach(function (r) {
+      r.behind = null;
+      var revs = first.get(r.service);
+      if (!revs || hosts.get(r.service) < 2) return;
+      var lead = null;
+      revs.forEach(function (v, hash) { if (!lead || v.t > lead.t) lead = { t: v.t, hash: hash, image: v.image }; });
+      if (r.entry.current && r.entry.current.specHash === lead.hash) return;
+      r.behind = lead;
+    });
   }
 
   function matches(r) {
@@ -127,6 +160,7 @@ export const UI_JS = `'use strict';
     var failing = e.state === 'TryAgain' || e.state === 'TryAgainNext' || e.rejected;
     if (failing || (e.lastError && e.state !== 'Stable')) tr.classList.add('problem');
     if (flashes.has(r.key)) tr.classList.add('flash');
+    if (r.behind) tr.dataset.behind = r.behind.hash;
 
     var name = cell(tr, 'Service', 'name-cell');
     name.append(el('div', 'svc', r.service));
@@ -140,6 +174,12 @@ export const UI_JS = `'use strict';
     badge.title = e.state;
     st.append(badge);
     if (e.rejected) st.append(el('span', 'tag', 'Rejected'));
+    if (r.behind) {
+      var behind = el('span', 'tag behind', 'Behind');
+      behind.title = 'does not run the newest revision ' + r.behind.hash.slice(0, 19) +
+        (r.behind.image ? ' (' + r.behind.image + ')' : '') + ' that another host runs';
+      st.append(behind);
+    }
     else if (e.attempts > 0) st.append(el('div', 'sub', e.attempts + (e.attempts === 1 ? ' failed attempt' : ' failed attempts')));
 
     var img = cell(tr, 'Image', 'img-cell');
@@ -224,10 +264,47 @@ export const UI_JS = `'use strict';
     model.hostFilter = select.value;
   }
 
+  // One chip per host: its service count, how many are behind; and the hosts whose entries vanished.
+  function renderFleetHosts(all) {
+    var box = $('fleet-hosts');
+    box.hidden = !model.exposure;
+    if (!model.exposure) return;
+    var byHost = new Map();
+    all.forEach(function (r) {
+      if (!r.host) return;
+      var h = byHost.get(r.host) || { services: 0, behind: [] };
+      h.services += 1;
+      if (r.behind) h.behind.push(r.service);
+      byHost.set(r.host, h);
+    });
+    box.textContent = '';
+    Array.from(byHost.keys()).sort().forEach(function (name) {
+      var h = byHost.get(name);
+      var chip = el('div', 'host-chip' + (h.behind.length ? ' lagging' : ''));
+      chip.dataset.host = name;
+      chip.append(el('span', 'hn', name), el('span', 'l', h.services + (h.services === 1 ? ' service' : ' services')));
+      if (h.behind.length) chip.append(el('span', 'l warn', 'behind on ' + h.behind.join(', ')));
+      box.append(chip);
+    });
+    model.gone.forEach(function (at, name) {
+      if (byHost.has(name)) return;
+      var chip = el('div', 'host-chip gone');
+      chip.dataset.host = name;
+      chip.dataset.gone = 'true';
+      chip.title = 'Its daemon stopped, died or lost the store: its containers may still run.';
+      var since = el('span', 'l rel');
+      since.dataset.since = at;
+      since.dataset.prefix = 'no entries for ';
+      chip.append(el('span', 'hn', name), since);
+      box.append(chip);
+    });
+  }
+
   function render() {
     var all = rows();
     renderSummary(all);
     renderHosts(all);
+    renderFleetHosts(all);
     var shown = all.filter(matches);
     var body = $('rows');
     var frag = document.createDocumentFragment();
@@ -261,25 +338,49 @@ export const UI_JS = `'use strict';
     $('conn-text').textContent = text;
   }
 
-  var fleetTimer = null;
-  var fleetSoon = null;
+  var fleetRetry = null;
+  function entryKey(service, instance) { return service + '\\n' + instance; }
+  function applyFleet(change) {
+    if (change.type === 'put') {
+      var g = change.entry;
+      model.remote.set(entryKey(g.service, g.instance), g);
+      model.gone.delete(g.host);
+      if (g.host !== model.host) flashes.add(g.host + '/' + g.service);
+      return;
+    }
+    var key = entryKey(change.service, change.instance);
+    var old = model.remote.get(key);
+    model.remote.delete(key);
+    if (!old) return;
+    var left = false;
+    model.remote.forEach(function (e) { if (e.host === old.host) left = true; });
+    if (!left && old.host !== model.host) model.gone.set(old.host, new Date().toISOString());
+  }
+  // Read once per connection; fleet events arriving meanwhile are applied after it, in order.
   function loadFleet() {
     if (!model.exposure) return;
+    clearTimeout(fleetRetry);
+    model.fleetLoading = true;
+    model.fleetBuffer = [];
+    var failed = function () {
+      model.storeDown = true;
+      model.fleetLoading = false;
+      model.fleetBuffer = [];
+      fleetRetry = setTimeout(loadFleet, 5000);
+      schedule();
+    };
     fetch('v1/global_state', { headers: { accept: 'application/json' } })
-      .then(function (res) {
-        if (res.status === 503) { model.storeDown = true; return null; }
-        if (!res.ok) return null;
-        return res.json();
-      })
+      .then(function (res) { return res.ok ? res.json() : null; })
       .then(function (list) {
-        if (list) { model.remote = list; model.storeDown = false; }
+        if (!list) return failed();
+        model.remote = new Map();
+        list.forEach(function (g) { model.remote.set(entryKey(g.service, g.instance), g); });
+        model.storeDown = false;
+        model.fleetLoading = false;
+        model.fleetBuffer.splice(0).forEach(applyFleet);
         schedule();
       })
-      .catch(function () { model.storeDown = true; schedule(); });
-  }
-  function fleetChanged() {
-    if (!model.exposure || fleetSoon) return;
-    fleetSoon = setTimeout(function () { fleetSoon = null; loadFleet(); }, 400);
+      .catch(failed);
   }
 
   function connect() {
@@ -299,20 +400,25 @@ export const UI_JS = `'use strict';
       model.loaded = true;
       $('host').textContent = data.host || '';
       document.title = 'condo' + (data.host ? ' · ' + data.host : '');
-      if (model.exposure && !fleetTimer) { loadFleet(); fleetTimer = setInterval(loadFleet, 5000); }
+      if (model.exposure) loadFleet();
       schedule();
     });
     es.addEventListener('service', function (ev) {
       var data = JSON.parse(ev.data);
       model.local.set(data.service, data.entry);
       flashes.add((model.host || '') + '/' + data.service);
-      fleetChanged();
       schedule();
     });
     es.addEventListener('removed', function (ev) {
       var data = JSON.parse(ev.data);
       model.local.delete(data.service);
-      fleetChanged();
+      schedule();
+    });
+    es.addEventListener('fleet', function (ev) {
+      var change = JSON.parse(ev.data);
+      if (model.fleetLoading) { model.fleetBuffer.push(change); return; }
+      if (model.storeDown) { loadFleet(); return; } // the store answers again: read it whole
+      applyFleet(change);
       schedule();
     });
   }
