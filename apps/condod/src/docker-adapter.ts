@@ -10,7 +10,13 @@ import {
   type ManagedContainer,
   type PullProgressEvent,
 } from '@condo/docker-driver';
-import type { ContainerReport, Driver, PullPolicy, ServiceSpec } from '@condo/state-machine';
+import type {
+  ContainerReport,
+  Driver,
+  FixedNameCheck,
+  PullPolicy,
+  ServiceSpec,
+} from '@condo/state-machine';
 
 export interface DockerAdapterOptions {
   driver: DockerDriver;
@@ -52,34 +58,49 @@ export function createDockerAdapter(opts: DockerAdapterOptions): Driver {
     pulling.set(key, shared);
     return shared;
   };
+  // Joins (or starts) the shared pull of `image` under `policy`; leaving it aborts the engine
+  // pull once no caller is left.
+  const pullShared = (image: string, policy: PullPolicy, signal?: AbortSignal): Promise<void> => {
+    if (signal?.aborted) return Promise.reject(new DockerCancelledError(`pull ${image}`));
+    const key = `${policy} ${image}`;
+    const shared = pulling.get(key) ?? startPull(key, image, policy);
+    shared.users++;
+    if (!signal) return shared.done;
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        reject(new DockerCancelledError(`pull ${image}`));
+        if (--shared.users === 0) {
+          if (pulling.get(key) === shared) pulling.delete(key);
+          shared.abort.abort();
+        }
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      shared.done.then(
+        () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        (err: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(err instanceof Error ? err : new Error(String(err)));
+        },
+      );
+    });
+  };
   return {
-    pull(image: string, policy: PullPolicy, options: { signal?: AbortSignal } = {}) {
-      const { signal } = options;
-      if (signal?.aborted) return Promise.reject(new DockerCancelledError(`pull ${image}`));
-      const key = `${policy} ${image}`;
-      const shared = pulling.get(key) ?? startPull(key, image, policy);
-      shared.users++;
-      if (!signal) return shared.done;
-      return new Promise<void>((resolve, reject) => {
-        const onAbort = () => {
-          reject(new DockerCancelledError(`pull ${image}`));
-          if (--shared.users === 0) {
-            if (pulling.get(key) === shared) pulling.delete(key);
-            shared.abort.abort();
-          }
-        };
-        signal.addEventListener('abort', onAbort, { once: true });
-        shared.done.then(
-          () => {
-            signal.removeEventListener('abort', onAbort);
-            resolve();
-          },
-          (err: unknown) => {
-            signal.removeEventListener('abort', onAbort);
-            reject(err instanceof Error ? err : new Error(String(err)));
-          },
-        );
-      });
+    async pull(
+      image: string,
+      policy: PullPolicy,
+      options: { signal?: AbortSignal; fixedName?: FixedNameCheck } = {},
+    ) {
+      await pullShared(image, policy, options.signal);
+      const fixed = options.fixedName;
+      if (fixed) {
+        await driver.checkNameAvailable(fixed.containerName, {
+          service: fixed.service,
+          instanceId,
+        });
+      }
     },
 
     async create(spec: ServiceSpec, options: { op: number; signal?: AbortSignal }) {

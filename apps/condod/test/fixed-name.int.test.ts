@@ -33,7 +33,7 @@ describe('a fixed :Name', () => {
     ).toBe(false);
   });
 
-  it('held by a container condod does not own is a clear error naming the holder, which is left alone', async () => {
+  it('held by a container condod does not own is a clear error naming the holder, which is left alone, and the old container keeps serving', async () => {
     const name = `condo-e2e-${run.runId}-foreign`;
     const holder = await run.docker.createContainer({
       name,
@@ -45,16 +45,21 @@ describe('a fixed :Name', () => {
     cleanups.add(() => holder.remove({ force: true }).catch(() => undefined));
     const { dir, condod } = await suite.start({ 'taken.edn': spec(env.images.healthy) });
     await condod.waitForState('taken', 'Stable');
+    const [serving] = await containersOf(run, 'taken');
 
     const mark = condod.lines.length;
-    await dir.write('taken.edn', spec(env.images.healthy, { container: `:Name "${name}"` }));
-    const failed = await condod.waitFor(
-      (l) => l.service === 'taken' && l.reason === 'createFailed',
-      { from: mark },
+    await dir.write(
+      'taken.edn',
+      spec(env.images.healthy, { deploy: '[:Before]', container: `:Name "${name}"` }),
     );
+    // The preflight finds the holder before anything is stopped: TryAgainNext, not TryAgain.
+    const failed = await condod.waitForState('taken', 'TryAgainNext', { from: mark });
     expect(failed.error?.code).toBe('ERR_CONDO_NAME_IN_USE');
     expect(failed.error?.message).toContain(name);
     expect(failed.error?.message).toContain(holder.id.slice(0, 12));
+    const now = await containersOf(run, 'taken');
+    expect(now.map((c) => [c.Id, c.State])).toEqual([[serving!.Id, 'running']]);
+    expect(condod.lines.slice(mark).some((l) => l.reason === 'createFailed')).toBe(false);
     // The holder is untouched.
     expect((await holder.inspect()).Id).toBe(holder.id);
   });

@@ -149,6 +149,12 @@ export interface DockerDriver {
    * fails with `ContainerNameConflictError` (`ERR_CONDO_NAME_IN_USE`) naming it.
    */
   create(options: CreateContainerOptions): Promise<CreatedContainer>;
+  /**
+   * The preflight of a fixed container name: resolves when `name` is free or held by a container
+   * of this instance and `service` (which `create` frees or replaces); otherwise throws
+   * `ContainerNameConflictError` (`ERR_CONDO_NAME_IN_USE`) naming the holder and its owner.
+   */
+  checkNameAvailable(name: string, own: { service: string; instanceId: string }): Promise<void>;
   /** Starts a container; already running is fine. */
   start(id: string): Promise<void>;
   /**
@@ -779,22 +785,34 @@ class DockerodeDriver implements DockerDriver {
       if (inspectErr instanceof ContainerNotFoundError && opts.retry !== false) return; // gone now
       throw new ContainerNameConflictError(name, err.engineMessage, { cause: err });
     }
-    const labels = holder.labels;
-    const ours = labels[LABEL_INSTANCE] === own.instanceId && labels[LABEL_SERVICE] === own.service;
+    const ours = isOwnedBy(holder, own);
     const going = holder.status === 'removing' || holder.status === 'dead';
     if (opts.retry !== false && (going || (ours && !holder.running))) {
       if (going) await this.#waitGone(holder.id);
       else await this.remove(holder.id, true);
       return;
     }
-    const owner = ours
-      ? `a ${holder.running ? 'running ' : ''}container of this service`
-      : labels[LABEL_MANAGED] === 'true'
-        ? `condo instance ${labels[LABEL_INSTANCE] ?? '?'}, service ${labels[LABEL_SERVICE] ?? '?'}`
-        : 'not a condo container of this instance';
     throw new ContainerNameConflictError(name, err.engineMessage, {
       cause: err,
-      holder: { id: holder.id, owner, status: holder.status },
+      holder: { id: holder.id, owner: ownerOf(holder, ours), status: holder.status },
+    });
+  }
+
+  async checkNameAvailable(
+    name: string,
+    own: { service: string; instanceId: string },
+  ): Promise<void> {
+    let holder: ContainerDetails;
+    try {
+      holder = await this.inspect(name);
+    } catch (err) {
+      if (err instanceof ContainerNotFoundError) return;
+      throw err;
+    }
+    // `inspect` also matches an id prefix: only a container with exactly this name holds it.
+    if (holder.name !== name || isOwnedBy(holder, own)) return;
+    throw new ContainerNameConflictError(name, 'the name is in use', {
+      holder: { id: holder.id, owner: ownerOf(holder, false), status: holder.status },
     });
   }
 
@@ -967,4 +985,17 @@ class DockerodeDriver implements DockerDriver {
     await this.#events.close();
     this.#onClose?.();
   }
+}
+
+/** Whether a container carries the labels of this instance and service. */
+function isOwnedBy(c: ContainerDetails, own: { service: string; instanceId: string }): boolean {
+  return c.labels[LABEL_INSTANCE] === own.instanceId && c.labels[LABEL_SERVICE] === own.service;
+}
+
+/** Who owns a container holding a name, for `ContainerNameConflictError`. */
+function ownerOf(c: ContainerDetails, ours: boolean): string {
+  if (ours) return `a ${c.running ? 'running ' : ''}container of this service`;
+  return c.labels[LABEL_MANAGED] === 'true'
+    ? `condo instance ${c.labels[LABEL_INSTANCE] ?? '?'}, service ${c.labels[LABEL_SERVICE] ?? '?'}`
+    : 'not a condo container of this instance';
 }

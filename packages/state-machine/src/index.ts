@@ -55,5 +55,6 @@ export type {
   ContainerReport,
   Driver,
   EventInput,
+  FixedNameCheck,
   ServiceRunnerOptions,
 } from './interpreter.js';

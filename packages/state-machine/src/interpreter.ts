@@ -37,7 +37,11 @@ export interface Driver {
    * Makes `image` available per `policy` (`missing`: pull only when absent; `never`: fail when
    * absent). Rejects promptly once `options.signal` aborts.
    */
-  pull(image: string, policy: PullPolicy, options?: { signal?: AbortSignal }): Promise<void>;
+  pull(
+    image: string,
+    policy: PullPolicy,
+    options?: { signal?: AbortSignal; fixedName?: FixedNameCheck },
+  ): Promise<void>;
   /**
    * Creates (does not start) a container of the service; picks its name; labels it, including
    * with the attempt `options.op`, so that a create which failed or timed out but happened can
@@ -57,6 +61,16 @@ export interface Driver {
    * stayed running for one second.
    */
   monitor(id: string, report: (r: ContainerReport) => void): () => void;
+}
+
+/**
+ * Part of the preflight: the container name a spec fixes (`:Name`) must not be held by a
+ * container other than one of `service`'s own; the pull fails with `ERR_CONDO_NAME_IN_USE`
+ * naming the holder otherwise.
+ */
+export interface FixedNameCheck {
+  containerName: string;
+  service: string;
 }
 
 /** The time source of the interpreter (`@condo/test-utils`' `SimulatedClock` has this shape). */
@@ -263,7 +277,11 @@ export class ServiceRunner {
     }
     switch (effect.type) {
       case 'pull': {
-        const pulled = d.pull(effect.image, effect.policy, { signal }).then(
+        const fixedName =
+          effect.containerName === null
+            ? undefined
+            : { containerName: effect.containerName, service: effect.service };
+        const pulled = d.pull(effect.image, effect.policy, { signal, fixedName }).then(
           (): EventInput => ({ type: 'pulled', op: effect.op }),
           (err: unknown): EventInput =>
             signal.aborted

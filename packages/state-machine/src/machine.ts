@@ -640,8 +640,18 @@ function beginDeploy(w: Work, fx: Fx, spec: ServiceSpec, at: number): void {
   } else {
     // Every policy, `never` included (the driver then checks the image is present): with
     // `[:Before]` the old container is stopped only once the image is known to be here.
+    // A fixed `:Name` held by a container that is not the service's is found here too, so the
+    // old container keeps serving instead of being stopped for a create that must fail.
     d.op = nextId(w);
-    fx.push({ type: 'pull', op: d.op, image, policy: spec.pull, specHash: spec.hash });
+    fx.push({
+      type: 'pull',
+      op: d.op,
+      image,
+      policy: spec.pull,
+      specHash: spec.hash,
+      service: spec.name,
+      containerName: fixedNameOf(spec),
+    });
   }
 }
 
@@ -849,6 +859,12 @@ function nextId(w: Work): number {
 function goneError(c: { name: string } | null): ReportedError {
   const what = c ? `container ${c.name}` : 'the container';
   return { code: MachineErrorCodes.gone, message: `${what} is no longer running` };
+}
+
+/** The fixed container name (`Name` of the container body), or `null` when condo picks one. */
+function fixedNameOf(spec: ServiceSpec): string | null {
+  const name = spec.container['Name'];
+  return typeof name === 'string' && name !== '' ? name : null;
 }
 
 /** The `Image` of a spec's container body, or `null` when it has none. */

@@ -273,7 +273,20 @@ export type EventType = Event['type'];
 
 /** What to do. Results come back as events carrying the same `op` or container id. */
 export type Effect =
-  | { type: 'pull'; op: number; image: string; policy: PullPolicy; specHash: string }
+  /**
+   * The preflight of a deploy, before anything is stopped: make `image` available per `policy`
+   * and, when the spec fixes its container name (`containerName`, its `:Name`), check that no
+   * container other than one of `service`'s own holds that name.
+   */
+  | {
+      type: 'pull';
+      op: number;
+      image: string;
+      policy: PullPolicy;
+      specHash: string;
+      service: string;
+      containerName: string | null;
+    }
   | { type: 'create'; op: number; spec: ServiceSpec }
   /**
    * The `pull` or `create` effect `op` belongs to an abandoned revision: drop it if it is still

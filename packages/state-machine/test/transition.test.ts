@@ -47,6 +47,8 @@ describe('transition table (the original condo)', () => {
       image: 'good:1',
       policy: 'always',
       specHash: good.hash,
+      service: 'web',
+      containerName: null,
     });
     expect(h.s.state).toBe('Wait');
     h.send({ type: 'pulled', op: 1 });
