@@ -180,7 +180,10 @@ export interface DockerDriver {
   eventsReady(): Promise<void>;
   /** Until healthy, unhealthy, exited or removed (see design.md 4 for the health rules). */
   watch(id: string, options?: WatchOptions): Promise<WatchOutcome>;
-  /** Re-reads the Docker config file (SIGHUP); resolves with its warnings. Keeps the old one on error. */
+  /**
+   * Re-reads the Docker config file (SIGHUP); resolves with its warnings. A file that cannot be
+   * read or parsed is one warning, and pulls go on anonymously (as the Docker CLI does).
+   */
   reloadAuth(): Promise<string[]>;
   /** Ends the event subscription and rejects open watches. */
   close(): Promise<void>;
