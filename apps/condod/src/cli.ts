@@ -24,7 +24,7 @@ import { SelfUpdate, openState } from './self-update.js';
 import { createLogger } from './logger.js';
 import { version } from './version.js';
 
-/** Exit codes (design.md 10): 0 normal, 1 runtime failure, 2 usage error. */
+/** Exit codes: 0 normal, 1 runtime failure, 2 usage error. */
 const EXIT_RUNTIME = 1;
 const EXIT_USAGE = 2;
 

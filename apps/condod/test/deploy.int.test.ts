@@ -65,7 +65,7 @@ describe('condod deploys', () => {
     console.log(`quickstart: old container stopped ${overlapMs} ms after the new one was healthy`);
     expect(overlapMs).toBeGreaterThanOrEqual(5000);
 
-    // The replaced container is removed right after its stop (design.md 13).
+    // The replaced container is removed right after its stop, not kept.
     const after = await eventually(
       () => containersOf(run, 'web'),
       (l) => l.length === 1,

@@ -51,7 +51,7 @@ describe('parseDockerConfig', () => {
     expect([...config.auths.keys()].sort()).toEqual(['127.0.0.1:5000', 'docker.io']);
   });
 
-  it('skips a malformed entry with a warning and keeps the others (B8), never echoing a secret', () => {
+  it('skips a malformed entry with a warning and keeps the others, never echoing a secret', () => {
     const { config, warnings } = parse({
       auths: {
         good: { auth: b64('u:p') },

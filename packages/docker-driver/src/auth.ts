@@ -56,7 +56,7 @@ function decodeAuthField(auth: string): { username: string; password: string } |
 
 /**
  * Reads the registry-auth part of a Docker config file. Pure. A malformed entry is skipped with a
- * warning and never disables the others (upstream bug B8); only text that is not a JSON object
+ * warning and never disables the others (one bad registry entry must not break pulls from the rest); only text that is not a JSON object
  * at all throws `DockerConfigError`.
  */
 export function parseDockerConfig(text: string, file: string): ParsedDockerConfig {

@@ -178,7 +178,7 @@ export interface DockerDriver {
   subscribe(listener: DriverEventListener): () => void;
   /** Resolves once the shared event subscription is connected (opening it if needed). */
   eventsReady(): Promise<void>;
-  /** Until healthy, unhealthy, exited or removed (see design.md 4 for the health rules). */
+  /** Until healthy, unhealthy, exited or removed (the health rules: docs/state-machine.md). */
   watch(id: string, options?: WatchOptions): Promise<WatchOutcome>;
   /**
    * Re-reads the Docker config file (SIGHUP); resolves with its warnings. A file that cannot be
@@ -258,7 +258,7 @@ export function negotiateApiVersion(
 
 const NAME_ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 
-/** `<service>_<11 random alphanumerics>` (design.md 5). */
+/** `<service>_<11 random alphanumerics>`. */
 export function containerName(service: string): string {
   let suffix = '';
   for (let i = 0; i < 11; i++) suffix += NAME_ALPHABET[randomInt(NAME_ALPHABET.length)];

@@ -7,7 +7,7 @@ import {
   mergeLabels,
 } from './labels.js';
 
-it('spells the labels of design.md 5', () => {
+it('spells condo.managed, condo.service, condo.instance and the spec hash label', () => {
   expect(condoLabels({ service: 'web', instanceId: 'i1', specHash: 'h' })).toEqual({
     'condo.managed': 'true',
     'condo.service': 'web',

@@ -1,5 +1,5 @@
 /**
- * The labels condo puts on every container it creates (design.md section 5). Adoption and cleanup
+ * The labels condo puts on every container it creates. Adoption and cleanup
  * go by these labels, never by name alone: a daemon only ever touches containers carrying its own
  * instance id.
  */

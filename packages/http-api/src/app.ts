@@ -86,7 +86,7 @@ function errorBody(error: ApiError): { code: string; message: string; hint?: str
 }
 
 /**
- * Builds the condo HTTP API (design.md section 9) as an express app over the given sources.
+ * Builds the condo HTTP API (docs/http-api.md) as an express app over the given sources.
  * The app holds no global state: two apps in one process are independent.
  */
 export function createApp(options: ApiOptions): Express {

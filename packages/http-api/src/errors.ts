@@ -15,8 +15,8 @@ export type ApiErrorCode =
   | 'ERR_CONDO_API_UNHEALTHY';
 
 /**
- * The one code-to-status table. `wait_for`'s timeout is a 500 because the upstream README
- * documents it so and scripts depend on it (design.md section 9).
+ * The one code-to-status table. `wait_for`'s timeout is a 500 because the original condo
+ * answered so and deploy scripts depend on it.
  */
 export const API_ERROR_STATUS: Readonly<Record<ApiErrorCode, number>> = {
   ERR_CONDO_API_MISSING_PARAM: 400,

@@ -1,7 +1,7 @@
 import { BadParamError, MissingParamError } from './errors.js';
 import type { WaitTarget } from './wait-for.js';
 
-/** The largest `timeout` `/v1/wait_for` accepts, in seconds (design.md section 13). */
+/** The largest `timeout` `/v1/wait_for` accepts, in seconds (one hour). */
 export const MAX_WAIT_TIMEOUT_S = 3600;
 
 const MAX_NAME_LENGTH = 255;
@@ -36,7 +36,7 @@ export interface WaitQuery {
 }
 
 /**
- * Validates `/v1/wait_for`'s query in upstream's order: `name`, then `image` (or `hash`), then
+ * Validates `/v1/wait_for`'s query in a fixed order: `name`, then `image` (or `hash`), then
  * `timeout`, which must be an integer from 1 to `maxTimeoutS` seconds.
  */
 export function parseWaitQuery(query: Query, maxTimeoutS = MAX_WAIT_TIMEOUT_S): WaitQuery {

@@ -1,4 +1,4 @@
-/** The six states of a service (design.md section 4). */
+/** The six states of a service (docs/state-machine.md). */
 export type StateName = 'Init' | 'Wait' | 'TryAgain' | 'Stable' | 'WaitNext' | 'TryAgainNext';
 
 export const STATE_NAMES: readonly StateName[] = [
@@ -95,7 +95,7 @@ export interface GlobalEntry {
   updatedAt: TimeInput;
 }
 
-/** The fleet view (design.md section 7). */
+/** The fleet view: every host's services, as published to Consul or etcd. */
 export interface GlobalStateSource {
   /** Every published entry. Rejects with `GlobalStateUnavailableError` when the store can't be read. */
   read(): Promise<GlobalEntry[]>;

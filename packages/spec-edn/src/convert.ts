@@ -1,5 +1,5 @@
 /**
- * EDN -> JSON conversion, as upstream condo sends a spec to Docker (upstream-condo.md 2.3):
+ * EDN -> JSON conversion, as the original condo sent a spec to Docker:
  * keyword keys and values become strings (`:ns/foo` -> "ns/foo"), vectors, lists and sets become
  * arrays (a set's elements sorted by their canonical JSON: a set has no order), chars, big
  * integers (`1N`) and decimals (`1.0M`) become strings, a tagged literal `#tag v` becomes

@@ -1,7 +1,7 @@
 /**
  * Service names given twice to `condo-lint`. The daemon keys services by file name across all
  * its prefixes: when two prefixes hold `web.edn`, the first keeps the service and the second is
- * ignored (design.md section 3). The linter reports it the same way, on the later file.
+ * ignored. The linter reports it the same way, on the later file.
  */
 import { resolve } from 'node:path';
 import { SPEC_ERROR_CODES, SPEC_WARNING_CODES } from './codes.js';

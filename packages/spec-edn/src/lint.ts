@@ -18,7 +18,7 @@ import type {
 } from './types.js';
 
 export const DEFAULT_MAX_BYTES = 1024 * 1024;
-/** The defaults of design.md section 3 (frozen; every spec gets its own copies). */
+/** The spec defaults of docs/spec-files.md (frozen; every spec gets its own copies). */
 export const DEFAULTS: Readonly<{
   deploy: Readonly<DeployStrategy>;
   healthTimeoutSeconds: number;

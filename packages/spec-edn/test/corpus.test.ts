@@ -48,7 +48,7 @@ describe('valid corpus', () => {
   });
 
   // edn-data is the reference EDN parser of the project: on the files it reads the way
-  // upstream-condo.md 2.3 converts, both must give the same Docker body.
+  // condo converts (ednToJson), both must give the same Docker body.
   const ednDataReadable = valid.filter(
     (f) => !['reader-features.edn', 'crlf-bom.edn', 'self.edn'].includes(f.name),
   );
@@ -68,7 +68,7 @@ describe('valid corpus', () => {
   );
 });
 
-describe('conversion (upstream-condo.md 2.3)', () => {
+describe('conversion to the Docker body', () => {
   it('converts every EDN kind of reader-features.edn as upstream does', () => {
     const file = valid.find((f) => f.name === 'reader-features.edn');
     const spec = lintSpec(file?.text ?? '', { fileName: 'reader-features.edn' }).spec;
@@ -104,7 +104,7 @@ describe('conversion (upstream-condo.md 2.3)', () => {
     ]);
   });
 
-  it('reads self.edn as a bare body (upstream-condo.md 3.4)', () => {
+  it('reads self.edn as a bare body, without :spec', () => {
     const file = valid.find((f) => f.name === 'self.edn');
     const result = lintSelfSpec(file?.text ?? '', { fileName: 'self.edn' });
     expect(result.spec?.container).toEqual({

@@ -16,7 +16,7 @@ import {
 const codesOf = (r: { errors: { code: string }[] }) => r.errors.map((e) => e.code);
 
 describe('lintSpec', () => {
-  it('applies the defaults of design.md section 3', () => {
+  it('applies the defaults: [:Before], 10 s health and stop timeouts, :pull :always, unlimited attempts', () => {
     const r = lintSpec('{:spec {:Image "nginx:1.25.3"}}', { fileName: '/srv/specs/web.edn' });
     expect(r.errors).toEqual([]);
     expect(r.spec).toEqual({
@@ -48,7 +48,7 @@ describe('lintSpec', () => {
     });
   });
 
-  it('names a service after its file (upstream-condo.md 2.2)', () => {
+  it('names a service after its file, without .edn', () => {
     expect(serviceNameFromPath('/specs/nginx.edn')).toBe('nginx');
     expect(serviceNameFromPath('/specs/a.b.edn')).toBe('a.b');
     expect(serviceNameFromPath('C:\\specs\\web.edn')).toBe('web');
@@ -246,7 +246,7 @@ describe('lintSelfSpec', () => {
     ]);
   });
 
-  it('rejects an Env that is not a vector (upstream bug B17 crashed on it)', () => {
+  it('rejects an Env that is not a vector (a string is an error, not a crash)', () => {
     const r = lintSelfSpec('{:Image "condo/condod:1.0.0" :Env "CONDO=1"}');
     expect(codesOf(r)).toEqual([SPEC_ERROR_CODES.WRONG_TYPE]);
   });
@@ -258,7 +258,7 @@ describe('lintSelfSpec', () => {
 });
 
 describe('ednToJson', () => {
-  it('turns any other map key into its EDN text (upstream-condo.md 2.3)', () => {
+  it('turns any other map key into its EDN text', () => {
     expect(
       ednToJson('{1 "a" nil "b" [1 :x] "c" true "d" 1.5 "e" sym "f" :ns/kw "g" \\z "h" 2N "i"}'),
     ).toEqual({

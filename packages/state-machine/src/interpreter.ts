@@ -4,7 +4,7 @@
 //
 // Ordering: events go through a mailbox and are applied one at a time, synchronously (the
 // machine is pure), so a stop, a suspend or a new spec that arrives while a driver call runs is
-// applied at once and its effects queue behind that call (bug B1: nothing is lost). Docker
+// applied at once and its effects queue behind that call (nothing is lost). Docker
 // effects (pull, create, start, stop, remove) run one after the other in the order they were
 // emitted; bookkeeping effects (persist, publish, schedule, cancelTimer, monitor, unmonitor)
 // run when emitted. Docker effects wait for the persists emitted before them.

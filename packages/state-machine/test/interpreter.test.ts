@@ -83,7 +83,7 @@ describe('ServiceRunner', () => {
     expect(docker.of('web').map((c) => c.id)).toEqual(['c1', 'c2']); // c1 kept, c2 trying
   });
 
-  it('no signal is lost: a stop while a create is in flight removes the container (B1)', async () => {
+  it('no signal is lost: a stop while a create is in flight removes the container', async () => {
     const { clock, docker, runner } = setup();
     docker.hold.add('create');
     runner.send({ type: 'specChanged', spec: web() });
@@ -128,7 +128,7 @@ describe('ServiceRunner', () => {
     expect(docker.containers.size).toBe(1); // the old one is removed
   });
 
-  it('monitors after Stable: a container that dies is replaced (B13)', async () => {
+  it('monitors after Stable: a container that dies is replaced', async () => {
     const { clock, docker, runner, states } = setup();
     runner.send({ type: 'specChanged', spec: web() });
     await run(clock, [runner], 2000);

@@ -9,7 +9,7 @@ export type JsonValue =
   null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
 
-/** The six states of upstream condo (upstream-condo.md 4.1). */
+/** The six states of the original condo. */
 export type UpstreamStateName =
   'Init' | 'Wait' | 'TryAgain' | 'Stable' | 'WaitNext' | 'TryAgainNext';
 
@@ -28,7 +28,7 @@ export interface ImportedContainer {
   spec: ImportedSpec;
   /** Milliseconds since the epoch (upstream stored float seconds). */
   createdAt: number;
-  /** Milliseconds since the epoch; null when upstream recorded none (bug B6). */
+  /** Milliseconds since the epoch; null when upstream recorded none. */
   stableAt: number | null;
 }
 
@@ -45,7 +45,7 @@ export interface ImportedContainer {
  * | `WaitNext (s, n)`             | s       | n    | null        | null    |
  * | `TryAgainNext (s, S, at)`     | s       | null | S           | at      |
  *
- * `Init` entries are not imported (upstream bug B12: removed services linger as `Init`).
+ * `Init` entries are not imported (the original condo left removed services behind as `Init`).
  */
 export interface ImportedSnapshot {
   format: typeof IMPORTED_SNAPSHOT_FORMAT;
@@ -88,7 +88,7 @@ export interface ConvertResult {
 }
 
 /**
- * Converts the parsed JSON of an upstream condo state file (upstream-condo.md 7.2) to
+ * Converts the parsed JSON of an upstream condo state file to
  * {@link ImportedSnapshot}s. Pure; never throws on bad input: it reports `problems`.
  */
 export function convertUpstreamState(json: unknown, options: ConvertOptions = {}): ConvertResult {

@@ -15,7 +15,7 @@ import { fingerprint, tempDirs } from './helpers.js';
 const dirs = tempDirs();
 afterEach(() => dirs.cleanup());
 
-// Upstream's encoding (upstream-condo.md 7.2): one entry per snapshot shape.
+// The original condo's state file encoding: one entry per snapshot shape.
 const beforeSpec = {
   deploy: ['Before'],
   spec: { Image: 'nginx:1.11.5-alpine', Env: ['A=1'] },
