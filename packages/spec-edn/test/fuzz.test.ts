@@ -148,12 +148,19 @@ describe('fuzz: lintSpec on mutated corpus files', () => {
     // A hang shows up as this generous timeout (the run takes about 3 s on one core).
   }, 120_000);
 
-  it('never throws on random text', () => {
+  it('never throws on random text of up to 300 code points', () => {
+    // `size: 'max'` lets lengths reach maxLength: with fast-check's default size the strings
+    // stay under about 10 code points, whatever maxLength says.
+    const lengths: number[] = [];
     fc.assert(
-      fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (text) => {
+      fc.property(fc.string({ unit: 'binary', maxLength: 300, size: 'max' }), (text) => {
+        lengths.push([...text].length);
         checkResult(text, lintSpec(text));
       }),
       { numRuns: 3000 },
     );
+    lengths.sort((a, b) => a - b);
+    expect(lengths.at(-1)).toBeGreaterThanOrEqual(250);
+    expect(lengths[Math.floor(lengths.length / 2)]).toBeGreaterThanOrEqual(50);
   }, 60_000);
 });

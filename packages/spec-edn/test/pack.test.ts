@@ -1,9 +1,10 @@
 // The published artefact, end to end: build, `pnpm pack`, `npm install` the tarball in an empty
-// directory (edn-data comes from the npm registry), then run the `condo-lint` bin and the README's
-// library example from there. About 5-10 s, so it stays a unit test.
+// directory, then run the `condo-lint` bin and the README's library example from there. The unit
+// project runs offline, so the install is too: edn-data is packed from the workspace's own copy
+// and npm is held offline with a registry that answers nothing. About 5-10 s.
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,10 +46,20 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'condo-spec-edn-pack-'));
   await exec('pnpm', ['exec', 'tsc', '-b'], { cwd: pkgDir });
   await exec('pnpm', ['pack', '--pack-destination', work], { cwd: pkgDir });
-  const tarball = (await readdir(work)).find((n) => n.endsWith('.tgz'));
-  if (tarball === undefined) throw new Error(`pnpm pack wrote no tarball in ${work}`);
+  const ednData = await realpath(join(pkgDir, 'node_modules', 'edn-data'));
+  await exec('npm', ['pack', '--ignore-scripts', '--pack-destination', work, ednData], {
+    cwd: work,
+  });
+  const tarballs = (await readdir(work)).filter((n) => n.endsWith('.tgz'));
+  if (!tarballs.some((n) => n.startsWith('condo-spec-edn-'))) {
+    throw new Error(`pnpm pack wrote no tarball in ${work}: ${tarballs.join(', ')}`);
+  }
   await writeFile(join(work, 'package.json'), '{"name":"pack-test","private":true}\n');
-  await exec('npm', ['install', '--no-audit', '--no-fund', `./${tarball}`], { cwd: work });
+  await exec(
+    'npm',
+    ['install', '--offline', '--no-audit', '--no-fund', ...tarballs.map((n) => `./${n}`)],
+    { cwd: work, env: { ...process.env, npm_config_registry: 'http://127.0.0.1:9/' } },
+  );
 }, 120_000);
 
 afterAll(async () => {
