@@ -180,6 +180,8 @@ export class SelfUpdate extends EventEmitter<{ changed: [] }> {
   async attach(daemon: SelfUpdateDaemon): Promise<void> {
     this.#daemon = daemon;
     this.#ownSince = Date.now();
+    // For the `self` entry of /v1/state; an engine error now is retried when it matters.
+    await this.#ownContainer().catch(() => undefined);
     if (this.#env[CONDO_SELF_ENV] !== undefined) await this.#removePredecessor(daemon);
     this.#kick();
   }

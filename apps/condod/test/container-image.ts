@@ -132,6 +132,28 @@ export async function startCondodContainer(
   docker: Docker,
   opts: CondodContainerOptions,
 ): Promise<Docker.Container> {
+  const container = await docker.createContainer({
+    ...(await condodContainerBody(docker, opts)),
+    ...(opts.env ? { Env: opts.env } : {}),
+  });
+  await container.start();
+  return container;
+}
+
+/**
+ * The create body `startCondodContainer` uses (without `Env`): the image's default command with
+ * the API on `opts.port`, JSON logs and `--container-label` for each test label; host
+ * networking; the specs volume and the engine socket. A `self.edn` can hold the same.
+ */
+export async function condodContainerBody(
+  docker: Docker,
+  opts: Omit<CondodContainerOptions, 'env'>,
+): Promise<{
+  Image: string;
+  Cmd: string[];
+  Labels: Record<string, string>;
+  HostConfig: { NetworkMode: string; Binds: string[] };
+}> {
   const image = await docker.getImage(opts.image).inspect();
   const defaults = image.Config.Cmd ?? [];
   const cmd = defaults.map((arg, i) => (defaults[i - 1] === '--server' ? String(opts.port) : arg));
@@ -139,19 +161,28 @@ export async function startCondodContainer(
     '--container-label',
     `${k}=${v}`,
   ]);
-  const container = await docker.createContainer({
+  return {
     Image: opts.image,
     // The options go before the PREFIX, the last default argument.
     Cmd: [...cmd.slice(0, -1), '--log-format', 'json', ...labelArgs, ...cmd.slice(-1)],
     Labels: opts.labels,
-    ...(opts.env ? { Env: opts.env } : {}),
     HostConfig: {
       NetworkMode: 'host',
       Binds: [`${opts.specsDir}:/var/lib/condo`, `${engineSocket()}:/var/run/docker.sock`],
     },
-  });
-  await container.start();
-  return container;
+  };
+}
+
+/** `value` (JSON: objects, arrays, strings, numbers, booleans) as EDN; keys that are plain words become keywords. */
+export function toEdn(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(toEdn).join(' ')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).map(
+      ([k, v]) => `${/^[A-Za-z][A-Za-z0-9-]*$/.test(k) ? `:${k}` : JSON.stringify(k)} ${toEdn(v)}`,
+    );
+    return `{${entries.join(' ')}}`;
+  }
+  return JSON.stringify(value);
 }
 
 /** Runs `cmd` inside a running container (`docker exec`); its exit code and output. */
