@@ -217,7 +217,11 @@ export function spec(
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls `read` until `done` holds (for engine state that settles right after a log line). */
+/**
+ * Polls `read` every 100 ms until `done` holds and resolves with that value (for engine state
+ * that settles right after a log line). Rejects when `done` still fails after `timeoutMs`, with
+ * the last value read in the message: a wait that never succeeds fails the test.
+ */
 export async function eventually<T>(
   read: () => Promise<T>,
   done: (value: T) => boolean,
@@ -226,7 +230,12 @@ export async function eventually<T>(
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();
-    if (done(value) || Date.now() > deadline) return value;
+    if (done(value)) return value;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `eventually: condition not met after ${timeoutMs} ms; last value: ${JSON.stringify(value)}`,
+      );
+    }
     await sleep(100);
   }
 }
@@ -249,16 +258,19 @@ export function e2eSuite() {
   afterAll(async () => {
     // A condod killed mid-removal (or an AutoRemove container) leaves removals in progress,
     // which the engine refuses to start again (409): let them finish first.
-    await eventually(
-      () =>
-        run.docker.listContainers({
-          all: true,
-          filters: { label: [`condo.test.run=${run.runId}`] },
-        }),
-      (list) => !list.some((c) => c.State === 'removing'),
-    );
-    await run.cleanup();
-    await scratch?.cleanup();
+    try {
+      await eventually(
+        () =>
+          run.docker.listContainers({
+            all: true,
+            filters: { label: [`condo.test.run=${run.runId}`] },
+          }),
+        (list) => !list.some((c) => c.State === 'removing'),
+      );
+    } finally {
+      await run.cleanup();
+      await scratch?.cleanup();
+    }
   });
   return {
     run,
