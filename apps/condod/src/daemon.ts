@@ -26,6 +26,7 @@ import { createDockerAdapter } from './docker-adapter.js';
 import { DaemonHealth } from './health.js';
 import type { Logger } from './logger.js';
 import { MetricsFeed } from './metrics-feed.js';
+import { insecurePaths } from './permissions.js';
 import { SnapshotSaver } from './saver.js';
 import { SpecWatcher, type SpecFile, type SpecWatchEvent } from './spec-watcher.js';
 
@@ -148,6 +149,12 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       { instance: instanceId, docker: docker.endpoint, apiVersion: docker.apiVersion },
       'condod starting',
     );
+    for (const problem of insecurePaths(opts.prefixes, opts.statePath)) {
+      log.warn(
+        { component: 'security', problem },
+        `${problem}: whoever can write there can run anything as root on this host (see SECURITY.md)`,
+      );
+    }
 
     const adapter = createDockerAdapter({
       driver: docker,

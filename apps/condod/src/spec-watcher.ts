@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { lstatSync } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { constants, lstatSync } from 'node:fs';
+import { open, readdir, readlink, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
-import { isSpecFileName } from '@condo/spec-edn';
+import { DEFAULT_MAX_BYTES, isSpecFileName } from '@condo/spec-edn';
 
 /** One spec file as read from a prefix. */
 export interface SpecFile {
@@ -283,7 +283,7 @@ export class SpecWatcher {
 
       let bytes: Buffer;
       try {
-        bytes = await readFile(file);
+        bytes = await readSpecFile(file, prefix);
       } catch (err) {
         if (!isGone(err)) this.#reportUnreadable(file, err, [service]);
         continue;
@@ -374,6 +374,60 @@ export class SpecWatcher {
   #emit(event: SpecWatchEvent): void {
     if (!this.#closed) this.#opts.onEvent(event);
   }
+}
+
+/**
+ * Reads one spec file, refusing what a spec file must not be, each as an error with a `code`:
+ * - `ERR_CONDO_SPEC_OUTSIDE_PREFIX`: a symlink (or a path through one) that ends outside the
+ *   prefix: never followed, so a spec can't be made of `/etc/shadow` and quote it in an error;
+ * - `ERR_CONDO_SPEC_NOT_A_FILE`: a FIFO, socket or device (opened non-blocking: a FIFO never
+ *   blocks the watcher, even one swapped in between the directory scan and the read);
+ * - `EFBIG`: more than `DEFAULT_MAX_BYTES` (1 MiB) of @condo/spec-edn; never loaded whole.
+ * The check is made on the file actually opened (Linux: `/proc/self/fd`), so swapping a link
+ * between the check and the read changes nothing.
+ */
+async function readSpecFile(file: string, prefix: string): Promise<Buffer> {
+  const handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) {
+      throw codeError('ERR_CONDO_SPEC_NOT_A_FILE', `${file} is not a regular file`);
+    }
+    const opened = await readlink(`/proc/self/fd/${handle.fd}`).catch(() => realpath(file));
+    const root = await realpath(prefix);
+    const inside = path.relative(root, opened);
+    // (`..data/x.edn` is inside: only a first component that is exactly `..` leaves.)
+    if (inside === '' || inside.split(path.sep)[0] === '..' || path.isAbsolute(inside)) {
+      throw codeError(
+        'ERR_CONDO_SPEC_OUTSIDE_PREFIX',
+        `${file} leads to ${opened}, outside ${root}: a spec file that is a symlink must stay in its directory`,
+      );
+    }
+    const tooLarge = (size: number) =>
+      codeError(
+        'EFBIG',
+        `${file} is ${size} bytes, more than the ${DEFAULT_MAX_BYTES} a spec file may hold`,
+      );
+    if (info.size > DEFAULT_MAX_BYTES) throw tooLarge(info.size);
+    // A file growing while it is read is still bounded: never more than the limit plus a chunk.
+    const chunks: Buffer[] = [];
+    let length = 0;
+    for (;;) {
+      const chunk = Buffer.alloc(64 * 1024);
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, length);
+      if (bytesRead === 0) break;
+      chunks.push(chunk.subarray(0, bytesRead));
+      length += bytesRead;
+      if (length > DEFAULT_MAX_BYTES) throw tooLarge(length);
+    }
+    return Buffer.concat(chunks, length);
+  } finally {
+    await handle.close();
+  }
+}
+
+function codeError(code: string, message: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(message), { code });
 }
 
 function isGone(err: unknown): boolean {
