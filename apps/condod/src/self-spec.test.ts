@@ -6,7 +6,6 @@ import {
   isNewSelf,
   parseSelfSpec,
   successorCreateOptions,
-  topLevelKeyOffset,
   type SelfUpdateSpec,
 } from './self-spec.js';
 
@@ -71,10 +70,10 @@ describe('parseSelfSpec', () => {
   });
 
   it.each([
-    ['{:Image "x:1"\n :health-timeout 0}', 'ERR_CONDO_SPEC_OUT_OF_RANGE', 2, 2],
-    ['{:Image "x:1" :health-timeout "30"}', 'ERR_CONDO_SPEC_WRONG_TYPE', 1, 15],
-    ['{:Image "x:1" :health-timeout 1.5}', 'ERR_CONDO_SPEC_WRONG_TYPE', 1, 15],
-    ['{:Image "x:1"\n\n   :pull :sometimes}', 'ERR_CONDO_SPEC_INVALID_VALUE', 3, 4],
+    ['{:Image "x:1"\n :health-timeout 0}', 'ERR_CONDO_SPEC_OUT_OF_RANGE', 2, 18],
+    ['{:Image "x:1" :health-timeout "30"}', 'ERR_CONDO_SPEC_WRONG_TYPE', 1, 31],
+    ['{:Image "x:1" :health-timeout 1.5}', 'ERR_CONDO_SPEC_WRONG_TYPE', 1, 31],
+    ['{:Image "x:1"\n\n   :pull :sometimes}', 'ERR_CONDO_SPEC_INVALID_VALUE', 3, 10],
     ['{:Image "x:1" :Name "condod"}', 'ERR_CONDO_SPEC_INVALID_VALUE', 1, 15],
   ])('rejects %j: %s at %d:%d', (text, code, line, column) => {
     const r = parseSelfSpec(text, 'self.edn');
@@ -89,17 +88,6 @@ describe('parseSelfSpec', () => {
     const r = parseSelfSpec('{:Image "x:1" :Env ["CONDO_SELF=abc"]}');
     expect(r.ok).toBe(true);
     expect(r.warnings.map((w) => w.code)).toContain('WARN_CONDO_SPEC_RESERVED_ENV');
-  });
-});
-
-describe('topLevelKeyOffset', () => {
-  it('skips strings, comments, character literals and nested maps', () => {
-    const text =
-      '{:Labels {:Name "x"} ; :Name in a comment\n :Env [":Name" \\"] :Name "n" :Names 1}';
-    expect(text.slice(topLevelKeyOffset(text, 'Name'))).toMatch(/^:Name "n"/);
-    const inString = '{:Doc "a :Name here" :Name "n"}';
-    expect(inString.slice(topLevelKeyOffset(inString, 'Name'))).toBe(':Name "n"}');
-    expect(topLevelKeyOffset(' {:a 1}', 'missing')).toBe(1);
   });
 });
 

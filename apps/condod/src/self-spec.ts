@@ -13,7 +13,7 @@
  */
 import { randomInt } from 'node:crypto';
 import type { CreateContainerOptions, PullPolicy } from '@condo/docker-driver';
-import { MAX_SECONDS, SPEC_ERROR_CODES, lintSelfSpec, type Diagnostic } from '@condo/spec-edn';
+import { lintSelfSpec, type Diagnostic } from '@condo/spec-edn';
 
 /** The environment variable that tells a condod which `self.edn` revision it is. */
 export const CONDO_SELF_ENV = 'CONDO_SELF';
@@ -41,123 +41,23 @@ export type SelfSpecResult =
   | { ok: true; spec: SelfUpdateSpec; warnings: Diagnostic[] }
   | { ok: false; errors: Diagnostic[]; warnings: Diagnostic[] };
 
-/** 1-based line and column of `offset` in `text`. */
-function position(text: string, offset: number): { line: number; column: number } {
-  const before = text.slice(0, offset);
-  const line = before.split('\n').length;
-  return { line, column: offset - before.lastIndexOf('\n') };
-}
-
 /**
- * Offset of the top-level key `:name` of the map in `text`, skipping strings, comments and
- * nested forms; the map's opening brace when the key is not found. Pure.
- */
-export function topLevelKeyOffset(text: string, name: string): number {
-  const token = `:${name}`;
-  let depth = 0;
-  let open = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (c === '"') {
-      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
-    } else if (c === ';') {
-      while (i < text.length && text[i] !== '\n') i++;
-    } else if (c === '\\') {
-      i++; // a character literal such as \{ or \"
-    } else if (c === '{' || c === '[' || c === '(') {
-      if (depth === 0) open = i;
-      depth++;
-    } else if (c === '}' || c === ']' || c === ')') {
-      depth--;
-    } else if (
-      depth === 1 &&
-      text.startsWith(token, i) &&
-      /^[\s,{}[\]()";]?$/.test(text[i + token.length] ?? '')
-    ) {
-      return i;
-    }
-  }
-  return open;
-}
-
-/**
- * Validates the text of `self.edn`: everything `lintSelfSpec` checks, plus condo's own keys and
- * no fixed `:Name` (the new condod starts while the old one, which may hold that name, still
- * runs). Never throws on bad input: every problem is a diagnostic with file, line and column.
+ * Validates the text of `self.edn` with `lintSelfSpec` (which also checks condo's own keys and
+ * refuses a fixed `:Name`: the new condod starts while the old one, which may hold that name,
+ * still runs) and takes condo's keys out of the body. Never throws on bad input: every problem
+ * is a diagnostic with file, line and column.
  */
 export function parseSelfSpec(text: string, file = 'self.edn'): SelfSpecResult {
   const linted = lintSelfSpec(text, { fileName: file });
   if (linted.spec === undefined)
     return { ok: false, errors: linted.errors, warnings: linted.warnings };
-  const errors: Diagnostic[] = [];
-  const fail = (
-    key: string,
-    code: Diagnostic['code'],
-    message: string,
-    found: unknown,
-    expected: string,
-  ): void => {
-    const offset = topLevelKeyOffset(text, key);
-    errors.push({
-      severity: 'error',
-      code,
-      file,
-      ...position(text, offset),
-      offset,
-      message,
-      found: JSON.stringify(found) ?? String(found),
-      expected,
-      path: `:${key}`,
-    });
-  };
-
+  // lintSelfSpec has checked condo's own keys (and refused a fixed :Name).
   const { 'health-timeout': timeout, pull, ...body } = linted.spec.container;
-  let healthTimeoutS = SELF_HEALTH_TIMEOUT_DEFAULT_S;
-  if (timeout !== undefined) {
-    if (typeof timeout !== 'number' || !Number.isInteger(timeout)) {
-      fail(
-        'health-timeout',
-        SPEC_ERROR_CODES.WRONG_TYPE,
-        ':health-timeout is a whole number of seconds',
-        timeout,
-        'an integer number of seconds, e.g. 30',
-      );
-    } else if (timeout < 1 || timeout > MAX_SECONDS) {
-      fail(
-        'health-timeout',
-        SPEC_ERROR_CODES.OUT_OF_RANGE,
-        `:health-timeout must be between 1 and ${MAX_SECONDS} seconds`,
-        timeout,
-        `1 to ${MAX_SECONDS}`,
-      );
-    } else {
-      healthTimeoutS = timeout;
-    }
-  }
-  let pullPolicy: PullPolicy = 'always';
-  if (pull !== undefined) {
-    if (typeof pull === 'string' && (PULL_POLICIES as readonly string[]).includes(pull)) {
-      pullPolicy = pull as PullPolicy;
-    } else {
-      fail(
-        'pull',
-        SPEC_ERROR_CODES.INVALID_VALUE,
-        ':pull is one of :always, :missing, :never',
-        pull,
-        ':always, :missing or :never',
-      );
-    }
-  }
-  if (body.Name !== undefined) {
-    fail(
-      'Name',
-      SPEC_ERROR_CODES.INVALID_VALUE,
-      'self.edn cannot fix the container :Name: the new condod starts while the old one still runs (condod names it condod_<random>)',
-      body.Name,
-      'no :Name',
-    );
-  }
-  if (errors.length > 0) return { ok: false, errors, warnings: linted.warnings };
+  const healthTimeoutS = typeof timeout === 'number' ? timeout : SELF_HEALTH_TIMEOUT_DEFAULT_S;
+  const pullPolicy: PullPolicy =
+    typeof pull === 'string' && (PULL_POLICIES as readonly string[]).includes(pull)
+      ? (pull as PullPolicy)
+      : 'always';
   return {
     ok: true,
     spec: {

@@ -497,6 +497,22 @@ function lintSelfSpecUnsafe(text: string, options: LintOptions): LintResult<Self
     });
     return finish(sink, () => undefined as never);
   }
+  // condod's own keys (taken out of the body before the create) and a fixed :Name, which condod
+  // refuses: the new condod starts while the old one, which may hold that name, still runs.
+  for (const { key, value } of top.entries) {
+    if (key.kind !== 'keyword') continue;
+    if (key.name === 'health-timeout') readSeconds(value, ':health-timeout', 1, sink);
+    else if (key.name === 'pull') readPull(value, sink);
+    else if (key.name === 'Name') {
+      sink.error(SPEC_ERROR_CODES.INVALID_VALUE, key.start, {
+        message:
+          'self.edn cannot fix the container :Name: the new condod starts while the old one still runs (condod names it condod_<random>)',
+        found: sink.source(value),
+        expected: 'no :Name',
+        path: ':Name',
+      });
+    }
+  }
   const body = convertNode(top, sink);
   const facts = checkContainerBody(body, sink, '');
   commonWarnings(facts, sink, true);

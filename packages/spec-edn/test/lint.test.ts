@@ -560,6 +560,31 @@ describe('sets', () => {
   });
 });
 
+describe("condod's own keys in self.edn", () => {
+  it('accepts :health-timeout and :pull, checked as in service specs', () => {
+    const ok = lintSelfSpec('{:Image "condo/condod:1.0.0" :health-timeout 60 :pull :missing}');
+    expect(ok.errors).toEqual([]);
+    const bad = lintSelfSpec(
+      '{:Image "condo/condod:1.0.0"\n :health-timeout "60"\n :pull :sometimes}',
+      { fileName: 'self.edn' },
+    );
+    expect(bad.errors.map((e) => [e.code, e.line, e.column, e.path])).toEqual([
+      [SPEC_ERROR_CODES.WRONG_TYPE, 2, 18, ':health-timeout'],
+      [SPEC_ERROR_CODES.INVALID_VALUE, 3, 8, ':pull'],
+    ]);
+  });
+
+  it('refuses a fixed :Name (the new condod starts while the old one runs)', () => {
+    const r = lintSelfSpec('{:Image "condo/condod:1.0.0"\n :Name "condod"}', {
+      fileName: 'self.edn',
+    });
+    expect(r.errors.map((e) => [e.code, e.line, e.column, e.path])).toEqual([
+      [SPEC_ERROR_CODES.INVALID_VALUE, 2, 2, ':Name'],
+    ]);
+    expect(r.errors[0]?.message).toContain('cannot fix the container :Name');
+  });
+});
+
 describe('CONDO_SELF in self.edn', () => {
   it('warns that condod overwrites it', () => {
     const r = lintSelfSpec('{:Image "condo/condod:1.0.0"\n :Env ["A=1" "CONDO_SELF=abc"]}', {
