@@ -179,7 +179,11 @@ async function main(argv: string[]): Promise<number> {
         'Serve the HTTP API, /metrics, /healthz and the web UI (/ui) on this port (0: any free port)',
     })
     .option('listen', { type: 'string', default: '127.0.0.1', describe: 'HTTP API address' })
-    .option('api-token', { type: 'string', describe: 'Bearer token required by the HTTP API' })
+    .option('api-token', {
+      type: 'string',
+      describe:
+        'Bearer token required by every route but /healthz (default: $CONDOD_API_TOKEN, which, unlike an argument, other users cannot read with ps)',
+    })
     .option('ui', {
       type: 'string',
       describe: 'Upstream compatibility: ignored (the UI is built in)',
@@ -305,6 +309,7 @@ async function main(argv: string[]): Promise<number> {
   void selfUpdate.attach(daemon);
 
   let server: Awaited<ReturnType<typeof startApiServer>> | undefined;
+  const apiToken = args['api-token'] ?? process.env.CONDOD_API_TOKEN;
   if (args.server !== undefined) {
     try {
       if (process.env.CONDO_SELF !== undefined && args.server !== 0) {
@@ -319,7 +324,7 @@ async function main(argv: string[]): Promise<number> {
         host: args.listen,
         hostName: args.host,
         ...(exposed ? { exposure: exposed } : {}),
-        ...(args['api-token'] !== undefined ? { apiToken: args['api-token'] } : {}),
+        ...(apiToken !== undefined ? { apiToken } : {}),
         logger: log,
       });
     } catch (err) {

@@ -9,6 +9,7 @@ import { describe, expect, it, jest } from '@jest/globals';
 import { OPENAPI_DOCUMENT } from '@condo/http-api';
 import { loadTestEnv, makeSpecDir } from '@condo/test-utils';
 import {
+  Condod,
   apiUrl,
   containersOf,
   e2eSuite,
@@ -99,6 +100,23 @@ describe('safe defaults', () => {
     for (const p of ['/healthz/../v1/state', '/HEALTHZ/../metrics', '/v1//state', '/./metrics']) {
       expect([p, await rawGet(`${base}${p}`)]).not.toEqual([p, 200]);
     }
+  });
+
+  it('takes the token from $CONDOD_API_TOKEN too, so it is not on the command line', async () => {
+    const dir = await makeSpecDir();
+    suite.cleanups.add(() => dir.cleanup());
+    const condod = Condod.start({
+      prefixes: [dir.path],
+      statePath: path.join(suite.scratch, `${path.basename(dir.path)}.db`),
+      run: suite.run,
+      args: ['--server', '0'],
+      env: { CONDOD_API_TOKEN: 's3cret-from-env' },
+    });
+    suite.cleanups.add(() => condod.kill('SIGKILL'));
+    const base = await apiUrl(condod);
+    expect(await rawGet(`${base}/v1/state`)).toBe(401);
+    expect(await rawGet(`${base}/v1/state`, { authorization: 'Bearer s3cret-from-env' })).toBe(200);
+    expect(await rawGet(`${base}/healthz`)).toBe(200);
   });
 
   it('never shows the registry password: not in logs, answers, /metrics, /v1/events or the database', async () => {
