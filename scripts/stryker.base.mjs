@@ -1,0 +1,61 @@
+// The Stryker setup every mutated package shares (`pnpm run mutate`, scripts/mutate). Each
+// package's stryker.config.mjs calls `strykerConfig` and Stryker runs with that package as its
+// working directory: the sandbox is a copy of the package (under .stryker-tmp/<package> at the
+// repository root, so the root node_modules still resolves) and the tests run on the mutated
+// copy of its src through the jest config in scripts/jest-mutation.config.js.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+// Plugins by path: with pnpm they are not next to @stryker-mutator/core, where Stryker looks.
+const plugin = (name) => fileURLToPath(import.meta.resolve(name));
+
+/**
+ * @param {object} o
+ * @param {string} o.pkg the directory name under packages/ (e.g. 'state-machine')
+ * @param {string[]} o.mutate globs of the src files to mutate, relative to the package
+ * @param {string[]} [o.tests] jest testMatch globs, relative to the package (default: every
+ *   unit test of the package, src/ and test/)
+ * @param {string[]} [o.skipTests] regexps of test files not to run: tests that read the source
+ *   text (Stryker's sandbox holds the instrumented text) and so cannot kill a mutant
+ * @returns {import('@stryker-mutator/api/core').PartialStrykerOptions}
+ */
+export function strykerConfig({
+  pkg,
+  mutate,
+  tests = ['{src,test}/**/*.test.ts'],
+  skipTests = [],
+}) {
+  const out = path.join(root, 'test-artifacts', 'mutation', pkg);
+  return {
+    plugins: [
+      plugin('@stryker-mutator/jest-runner'),
+      plugin('@stryker-mutator/typescript-checker'),
+    ],
+    testRunner: 'jest',
+    testRunnerNodeArgs: ['--experimental-vm-modules', '--disable-warning=ExperimentalWarning'],
+    jest: {
+      projectType: 'custom',
+      configFile: path.join(root, 'scripts', 'jest-mutation.config.js'),
+      config: {
+        testMatch: tests.map((t) => `<rootDir>/${t}`),
+        testPathIgnorePatterns: ['/node_modules/', '/dist/', '\\.int\\.test\\.ts$', ...skipTests],
+      },
+      enableFindRelatedTests: false,
+    },
+    checkers: ['typescript'],
+    tsconfigFile: 'tsconfig.json',
+    mutate: [...mutate, '!**/*.test.ts'],
+    ignorePatterns: ['dist', '.tsbuild', 'stryker.config.mjs'],
+    tempDirName: path.relative(process.cwd(), path.join(root, '.stryker-tmp', pkg)),
+    coverageAnalysis: 'perTest',
+    concurrency: 2,
+    timeoutMS: 10_000,
+    reporters: ['html', 'json', 'clear-text', 'progress'],
+    htmlReporter: { fileName: path.join(out, 'index.html') },
+    jsonReporter: { fileName: path.join(out, 'mutation.json') },
+    clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true },
+    thresholds: { high: 90, low: 80, break: null },
+    cleanTempDir: 'always',
+  };
+}
