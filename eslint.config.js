@@ -3,7 +3,14 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', '**/.tsbuild/**', '**/node_modules/**', 'coverage/**', '.test-env/**', '.stryker-tmp/**'],
+    ignores: [
+      '**/dist/**',
+      '**/.tsbuild/**',
+      '**/node_modules/**',
+      'coverage/**',
+      '.test-env/**',
+      '.stryker-tmp/**',
+    ],
   },
   js.configs.recommended,
   {
