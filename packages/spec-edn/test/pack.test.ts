@@ -104,7 +104,7 @@ describe('the packed tarball', () => {
 
   it("runs the README's library example", async () => {
     const readme = await readFile(join(pkgDir, 'README.md'), 'utf8');
-    const example = /## Library[\s\S]*?```js\n([\s\S]*?)```/.exec(readme)?.[1];
+    const example = /<!-- example[^>]*-->\s*```js\n([\s\S]*?)```/.exec(readme)?.[1];
     expect(example).toBeDefined();
     await writeFile(join(work, 'example.mjs'), example ?? '');
     const { stdout } = await exec('node', ['example.mjs'], { cwd: work });
