@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { containerName, negotiateApiVersion } from './driver.js';
+import { negotiateApiVersion } from './connect.js';
+import { containerName } from './container-name.js';
 import { DockerErrorCode } from './errors.js';
 
 describe('negotiateApiVersion', () => {

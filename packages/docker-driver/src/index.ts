@@ -6,17 +6,17 @@ export {
   MAX_API_VERSION,
   MIN_API_VERSION,
   connectDockerDriver,
-  containerName,
   createDockerodeDriver,
   negotiateApiVersion,
-} from './driver.js';
+} from './connect.js';
+export { containerName } from './container-name.js';
+export type { ConnectOptions } from './connect.js';
+export type { DriverOptions } from './dockerode-driver.js';
 export type {
-  ConnectOptions,
   ContainerDetails,
   CreateContainerOptions,
   CreatedContainer,
   DockerDriver,
-  DriverOptions,
   ManagedContainer,
   ManagedFilter,
   PullOptions,

@@ -1,4 +1,11 @@
-import type { PullFailureReason } from './errors.js';
+// Pulls: policies, progress lines, reading the progress stream, and why a pull failed.
+import {
+  type DockerError,
+  DockerUnavailableError,
+  ImagePullError,
+  type PullFailureReason,
+} from './errors.js';
+import { JsonLineParser } from './json-lines.js';
 
 /** Pull policies, as `:pull` spells them. */
 export type PullPolicy = 'always' | 'missing' | 'never';
@@ -82,4 +89,64 @@ export function engineMessage(err: unknown): string {
   }
   const text = typeof e.message === 'string' ? e.message : String(err);
   return text.replace(/^\(HTTP code \d+\) [^-]*- /, '').trim();
+}
+
+/**
+ * Reads a pull's progress stream to its end. A pull can fail after its 200: the first `error`
+ * line rejects with `ImagePullError`, a broken stream with `DockerUnavailableError`.
+ */
+export function followPullStream(
+  image: string,
+  stream: NodeJS.ReadableStream,
+  opts: {
+    /** Aborts the read (the pull timed out or was cancelled). */
+    signal: AbortSignal;
+    /** The error an abort rejects with. */
+    aborted: () => DockerError;
+    onProgress?: ((event: PullProgressEvent) => void) | undefined;
+  },
+): Promise<void> {
+  const { signal, aborted, onProgress } = opts;
+  const parser = new JsonLineParser();
+  return new Promise<void>((resolve, reject) => {
+    let done = false;
+    const settle = (err?: Error): void => {
+      if (done) return;
+      done = true;
+      signal.removeEventListener('abort', onAbort);
+      if (err) {
+        (stream as { destroy?: () => void }).destroy?.();
+        reject(err);
+      } else resolve();
+    };
+    const onAbort = (): void => settle(aborted());
+    const handle = (lines: unknown[]): void => {
+      for (const line of lines) {
+        if (done) return;
+        const message = streamLineError(line);
+        if (message !== undefined) {
+          return settle(new ImagePullError(image, classifyPullFailure(message), 'stream', message));
+        }
+        const progress = toProgressEvent(image, line);
+        if (progress && onProgress) onProgress(progress);
+      }
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    stream.on('data', (chunk: Buffer | string) => {
+      try {
+        handle(parser.push(chunk));
+      } catch (err) {
+        settle(err as Error);
+      }
+    });
+    stream.on('end', () => {
+      handle(parser.end());
+      settle();
+    });
+    stream.on('error', (err: Error) => {
+      settle(
+        signal.aborted ? aborted() : new DockerUnavailableError(`pull ${image}`, { cause: err }),
+      );
+    });
+  });
 }
