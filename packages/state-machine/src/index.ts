@@ -2,6 +2,8 @@
  * @condo/state-machine: the pure per-service reconciler, `(snapshot, event) -> [snapshot,
  * effects]`, with no I/O, no clock and no randomness, plus a small reference interpreter.
  */
+export { initial, transition } from './machine.js';
+export { reconcile } from './reconcile.js';
 export {
   DISPOSAL_RETRY_BASE_MS,
   DISPOSAL_RETRY_MAX_MS,
@@ -10,11 +12,8 @@ export {
   RETRY_MAX_MS,
   disposalRetryDelayMs,
   imageOf,
-  initial,
-  reconcile,
   retryDelayMs,
-  transition,
-} from './machine.js';
+} from './rules.js';
 export { describe, isRemovable, parseSnapshot, targetHash } from './snapshot.js';
 export type { ContainerView, ServiceView } from './snapshot.js';
 export { SnapshotInvalidError, SnapshotVersionError, StateMachineError } from './errors.js';
