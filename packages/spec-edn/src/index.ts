@@ -44,5 +44,7 @@ export {
   readSpecFile,
 } from './load.js';
 export { formatDiagnostic } from './format.js';
+export { DOCKER_HUB_REGISTRY, imageReferenceProblem, splitImageReference } from './image-ref.js';
+export type { ImageReference, SplitImageOptions } from './image-ref.js';
 export { runLint } from './cli-run.js';
 export { SpecError, SpecInvalidError, SpecPrintError, SpecReadError } from './errors.js';

@@ -5,7 +5,8 @@ import { convertNode, keyString } from './convert.js';
 import type { Diagnostic } from './diagnostics.js';
 import { DiagnosticSink, closest, describe } from './diagnostics.js';
 import type { DockerFacts } from './docker-body.js';
-import { checkContainerBody, parseImageRef } from './docker-body.js';
+import { checkContainerBody } from './docker-body.js';
+import { splitImageReference } from './image-ref.js';
 import type { EdnMapNode, EdnNode } from './reader.js';
 import { readEdn } from './reader.js';
 import type {
@@ -418,7 +419,7 @@ function healthcheckWarnings(
 
 function commonWarnings(facts: DockerFacts, sink: DiagnosticSink, self: boolean): void {
   if (facts.image !== undefined) {
-    const ref = parseImageRef(facts.image.value);
+    const ref = splitImageReference(facts.image.value, { defaultTag: undefined });
     if (ref.digest === undefined && (ref.tag === undefined || ref.tag === 'latest')) {
       sink.warn(SPEC_WARNING_CODES.IMAGE_UNPINNED, facts.image.node.start, {
         message:
