@@ -1,31 +1,9 @@
 import type { Diagnostic } from './diagnostics.js';
+// The spec vocabulary (service spec, deploy strategy, pull policy) is @condo/types'; this
+// package adds what linting produces.
+import type { ServiceSpec } from '@condo/types';
 
-/** `[:Before]`: stop the old container, then start the new one. `[:After n]`: start beside it. */
-export type DeployStrategy = { kind: 'Before' } | { kind: 'After'; delaySeconds: number };
-
-export type PullPolicy = 'always' | 'missing' | 'never';
-
-/** A validated service spec, as the state machine and the daemon consume it. */
-export interface ServiceSpec {
-  /** Service name: the file name without `.edn`. */
-  name: string;
-  /** Path it came from, when loaded from a file. */
-  file?: string;
-  /** Default `{ kind: 'Before' }`. */
-  deploy: DeployStrategy;
-  /** Default 10. */
-  healthTimeoutSeconds: number;
-  /** Default 10. */
-  stopTimeoutSeconds: number;
-  /** Default `'always'`. */
-  pull: PullPolicy;
-  /** Failed attempts of one revision before it is rejected; null = unlimited. */
-  maxAttempts: number | null;
-  /** The Docker create body as JSON (converted from EDN). */
-  container: Record<string, unknown>;
-  /** `specHash`: hex sha256 of the canonical form. */
-  hash: string;
-}
+export type { DeployStrategy, PullPolicy, ServiceSpec } from '@condo/types';
 
 /** The content of a service spec that its hash covers (no name, file or hash). */
 export type SpecContent = Pick<

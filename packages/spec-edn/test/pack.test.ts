@@ -1,6 +1,6 @@
 // The published artefact, end to end: build, `pnpm pack`, `npm install` the tarball in an empty
 // directory, then run the `condo-lint` bin and the README's library example from there. The unit
-// project runs offline, so the install is too: edn-data is packed from the workspace's own copy
+// project runs offline, so the install is too: @condo/types and edn-data are packed from the workspace
 // and npm is held offline with a registry that answers nothing. About 5-10 s.
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { execFile, spawn } from 'node:child_process';
@@ -46,6 +46,8 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'condo-spec-edn-pack-'));
   await exec('pnpm', ['exec', 'tsc', '-b'], { cwd: pkgDir });
   await exec('pnpm', ['pack', '--pack-destination', work], { cwd: pkgDir });
+  // Its one workspace dependency, the shared vocabulary, is packed the same way.
+  await exec('pnpm', ['pack', '--pack-destination', work], { cwd: join(pkgDir, '..', 'types') });
   const ednData = await realpath(join(pkgDir, 'node_modules', 'edn-data'));
   await exec('npm', ['pack', '--ignore-scripts', '--pack-destination', work, ednData], {
     cwd: work,

@@ -1,11 +1,9 @@
-/** Base of the errors this package throws: a stable `code` starting with `ERR_CONDO_`. */
-export class StateMachineError extends Error {
-  readonly code: string;
+import { CondoError } from '@condo/types';
 
+/** Base of the errors this package throws: a stable `code` starting with `ERR_CONDO_`. */
+export class StateMachineError extends CondoError {
   constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-    this.code = code;
+    super(code, message, options);
   }
 }
 

@@ -16,9 +16,9 @@
 // pulls and creates of every revision it abandons, so the queue holds only live work whatever
 // the edit rate.
 
-import { transition } from './machine.js';
+import type { Clock } from '@condo/types';
+import { initial, transition } from './machine.js';
 import type { Effect, Event, PullPolicy, ReportedError, ServiceSpec, Snapshot } from './types.js';
-import { initial } from './machine.js';
 
 /** What a driver reports about a monitored container. */
 export type ContainerReport =
@@ -73,12 +73,8 @@ export interface FixedNameCheck {
   service: string;
 }
 
-/** The time source of the interpreter (`@condo/test-utils`' `SimulatedClock` has this shape). */
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+/** The time source of the interpreter: @condo/types' `Clock`. */
+export type { Clock } from '@condo/types';
 
 /** An event without its time: the interpreter stamps `at` with its clock. */
 export type EventInput = Event extends infer E

@@ -1,37 +1,10 @@
+// Reading snapshots back (parseSnapshot) and showing them (the service view, the target revision).
 import { SnapshotInvalidError, SnapshotVersionError } from './errors.js';
-import type { ContainerHealth, ContainerRecord, LastError, Snapshot, StateName } from './types.js';
+import type { ContainerView, ServiceView } from '@condo/types';
+import type { ContainerRecord, Snapshot } from './types.js';
 import { SNAPSHOT_VERSION, STATE_NAMES } from './types.js';
 
-/** One container as the daemon shows it (`/v1/state`'s `current` and `next`). */
-export interface ContainerView {
-  id: string;
-  name: string;
-  image: string | null;
-  specHash: string;
-  createdAt: number;
-  stableAt: number | null;
-  /**
-   * Docker's last reported health: `starting` until the first report, `none` for a container
-   * without HEALTHCHECK that stayed running for 1 s. (Snapshots written before health was
-   * recorded show `healthy` for a stable container, `starting` for another.)
-   */
-  health: ContainerHealth;
-}
-
-/** What the daemon shows for a service. Times are epoch ms. */
-export interface ServiceView {
-  state: StateName;
-  current: ContainerView | null;
-  next: ContainerView | null;
-  /** Hash of the revision being deployed or waiting for a retry, if it is not the current one. */
-  pendingSpec: string | null;
-  retryAt: number | null;
-  lastError: LastError | null;
-  /** The pending revision failed `:max-attempts` times: no more retries until the spec changes. */
-  rejected: boolean;
-  /** Failed attempts of the pending revision. */
-  attempts: number;
-}
+export type { ContainerView, ServiceView } from '@condo/types';
 
 /**
  * The per-service view (`state, current, next, pendingSpec, retryAt, lastError`) of a snapshot.

@@ -1,6 +1,7 @@
 // The data of the reconciler: specs in, snapshots kept, events fed back, effects handed out.
 // Everything here is plain JSON so that a snapshot survives persistence, publication and
 // `kill -9`, and so that effects can be logged and asserted on.
+import type { ContainerHealth, LastError, PullPolicy, ServiceSpec } from '@condo/types';
 
 /**
  * Version of the snapshot layout; bumped on any incompatible change. `parseSnapshot` reads
@@ -8,35 +9,16 @@
  */
 export const SNAPSHOT_VERSION = 2;
 
-/** `[:Before]` or `[:After n]` (n in seconds). */
-export type DeployStrategy = { kind: 'Before' } | { kind: 'After'; delaySeconds: number };
-
-/** `:pull` of a spec file. */
-export type PullPolicy = 'always' | 'missing' | 'never';
-
-/**
- * One revision of a service's spec, as `@condo/spec-edn` produces it (structurally the same
- * type; this package does not import it). `hash` is the revision identity.
- */
-export interface ServiceSpec {
-  name: string;
-  file?: string;
-  deploy: DeployStrategy;
-  healthTimeoutSeconds: number;
-  stopTimeoutSeconds: number;
-  pull: PullPolicy;
-  /** Failed attempts of one revision before it is rejected; `null` is unlimited. */
-  maxAttempts: number | null;
-  /** The Docker *container create* body, passed through opaquely. */
-  container: Record<string, unknown>;
-  hash: string;
-}
-
-/**
- * Docker's health of a container: `starting`, `healthy` or `unhealthy` for one with a
- * HEALTHCHECK, `none` for one without (running for one second counts as healthy).
- */
-export type ContainerHealth = 'healthy' | 'unhealthy' | 'starting' | 'none';
+// The shared vocabulary (one declaration for every package) lives in @condo/types.
+export type {
+  ContainerHealth,
+  DeployStrategy,
+  LastError,
+  PullPolicy,
+  ServiceSpec,
+  StateName,
+} from '@condo/types';
+export { STATE_NAMES } from '@condo/types';
 
 /** A container condo created and still cares about. Times are epoch milliseconds. */
 export interface ContainerRecord {
@@ -52,16 +34,6 @@ export interface ContainerRecord {
    * snapshots written before health was recorded: read it as unknown).
    */
   health?: ContainerHealth;
-}
-
-/** The last error of a service: cleared when it next becomes `Stable` with no spec error pending. */
-export interface LastError {
-  code: string;
-  message: string;
-  at: number;
-  file?: string;
-  line?: number;
-  column?: number;
 }
 
 /** An error reported by a driver call, inside a failure event. */
@@ -210,17 +182,6 @@ export type Snapshot =
   | StableSnapshot
   | WaitNextSnapshot
   | TryAgainNextSnapshot;
-
-export type StateName = Snapshot['state'];
-
-export const STATE_NAMES: readonly StateName[] = [
-  'Init',
-  'Wait',
-  'TryAgain',
-  'Stable',
-  'WaitNext',
-  'TryAgainNext',
-];
 
 /** A container of the service as the engine reports it (listed by label) on restart. */
 export interface ObservedContainer {

@@ -1,5 +1,6 @@
-// The package must stay pure: no runtime dependency, no I/O module, and no clock or randomness
-// outside the reference interpreter (which only uses the clock it is given).
+// The package must stay pure: no runtime dependency but the shared vocabulary (@condo/types,
+// itself without dependencies or imports), no I/O module, and no clock or randomness outside the
+// reference interpreter (which only uses the clock it is given).
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -7,6 +8,9 @@ import { describe, expect, it } from '@jest/globals';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const INTERPRETER = 'interpreter.ts';
+/** The one package it may import: the shared vocabulary, which has no I/O and no dependencies. */
+const VOCABULARY = '@condo/types';
+const vocabularyRoot = fileURLToPath(new URL('../../types/', import.meta.url));
 
 const IO_MODULES = [
   'node:',
@@ -33,10 +37,10 @@ const IO_MODULES = [
   'chokidar',
 ];
 
-function sources(): { file: string; text: string }[] {
-  return readdirSync(`${root}src`, { recursive: true, encoding: 'utf8' })
+function sources(dir = root): { file: string; text: string }[] {
+  return readdirSync(`${dir}src`, { recursive: true, encoding: 'utf8' })
     .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !f.endsWith('.test-helper.ts'))
-    .map((f) => ({ file: f, text: readFileSync(`${root}src/${f}`, 'utf8') }));
+    .map((f) => ({ file: f, text: readFileSync(`${dir}src/${f}`, 'utf8') }));
 }
 
 function imports(text: string): string[] {
@@ -48,9 +52,15 @@ function imports(text: string): string[] {
 }
 
 describe('no I/O', () => {
-  it('has no runtime dependencies', () => {
+  it('has no runtime dependency but the shared vocabulary, which has none', () => {
     const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as Record<string, unknown>;
-    expect(pkg['dependencies'] ?? {}).toEqual({});
+    expect(Object.keys(pkg['dependencies'] ?? {})).toEqual([VOCABULARY]);
+    const vocabulary = JSON.parse(readFileSync(`${vocabularyRoot}package.json`, 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    expect(vocabulary['name']).toBe(VOCABULARY);
+    expect(vocabulary['dependencies'] ?? {}).toEqual({});
     expect(pkg['peerDependencies'] ?? {}).toEqual({});
     expect(pkg['optionalDependencies'] ?? {}).toEqual({});
   });
@@ -63,10 +73,16 @@ describe('no I/O', () => {
         const io = IO_MODULES.some(
           (m) => spec === m || spec.startsWith(m.endsWith(':') ? m : `${m}/`),
         );
-        expect({ file, spec, io, relative: spec.startsWith('./') }).toEqual({
+        const allowed = spec.startsWith('./') || spec === VOCABULARY;
+        expect({ file, spec, io, allowed }).toEqual({ file, spec, io: false, allowed: true });
+      }
+    }
+    // The vocabulary imports only its own modules.
+    for (const { file, text } of sources(vocabularyRoot)) {
+      for (const spec of imports(text)) {
+        expect({ file, spec, relative: spec.startsWith('./') }).toEqual({
           file,
           spec,
-          io: false,
           relative: true,
         });
       }
@@ -86,12 +102,16 @@ describe('no I/O', () => {
       /(?<![.\w])setImmediate\(/,
     ];
     const timers = banned.slice(-3);
-    for (const { file, text } of sources()) {
+    const files = [
+      ...sources().map((f) => ({ ...f, declaresClock: f.file === INTERPRETER })),
+      ...sources(vocabularyRoot).map((f) => ({ ...f, declaresClock: f.file === 'clock.ts' })),
+    ];
+    for (const { file, text, declaresClock } of files) {
       const code = text.replace(/\/\/.*$/gm, '');
       for (const re of banned) {
-        // The interpreter declares and calls the injected `Clock`'s timers; even it reads no
-        // global clock and draws no random numbers.
-        if (file === INTERPRETER && timers.includes(re)) continue;
+        // The interpreter calls the injected `Clock`'s timers and the vocabulary declares that
+        // interface; even they read no global clock and draw no random numbers.
+        if (declaresClock && timers.includes(re)) continue;
         expect({ file, pattern: String(re), found: re.test(code) }).toEqual({
           file,
           pattern: String(re),

@@ -89,6 +89,7 @@ export function testSnapshot(
     specHash,
     createdAt: '2026-01-01T00:00:00.000Z',
     stableAt: state === 'Stable' ? '2026-01-01T00:00:01.000Z' : null,
+    health: state === 'Stable' ? ('healthy' as const) : ('starting' as const),
   };
   return {
     state,

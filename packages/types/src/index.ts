@@ -1,10 +1,16 @@
 /**
- * @condo/types: the shared vocabulary of the condo packages. Types only: importing this package
- * never runs any code (use `import type`).
+ * @condo/types: the shared vocabulary of the condo packages: the service spec, the state names and
+ * views, the exported state and exporter contract, the clock, and the `CondoError` base class.
+ * Besides types it holds only `STATE_NAMES` and `CondoError`: no I/O, no dependencies.
  */
+import type { ContainerHealth, StateName } from './state.js';
 
-/** The six states of a service. */
-export type StateName = 'Init' | 'Wait' | 'TryAgain' | 'Stable' | 'WaitNext' | 'TryAgainNext';
+export type { DeployStrategy, PullPolicy, ServiceSpec } from './spec.js';
+export { STATE_NAMES } from './state.js';
+export type { ContainerHealth, ContainerView, LastError, ServiceView, StateName } from './state.js';
+export type { Clock } from './clock.js';
+export { CondoError } from './errors.js';
+export type { CondoErrorOptions } from './errors.js';
 
 /** One container of a service (`current` or `next`), as `/v1/state` shows it. Times are ISO 8601. */
 export interface ContainerSnapshot {
@@ -14,8 +20,8 @@ export interface ContainerSnapshot {
   specHash: string;
   createdAt: string;
   stableAt: string | null;
-  /** The engine's health verdict; absent from writers that predate it. */
-  health?: 'healthy' | 'unhealthy' | 'starting' | 'none';
+  /** The engine's last reported health; null while unknown. */
+  health: ContainerHealth | null;
 }
 
 /** The most recent error of a service; `file`, `line`, `column` when it comes from a spec file. */
@@ -99,11 +105,4 @@ export interface StateExporter {
    * disappear at once (a daemon that dies instead loses them after the TTL). Idempotent.
    */
   close(): Promise<void>;
-}
-
-/** The timer surface condo's long-running parts take, so tests can swap real time for simulated time. */
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
 }
