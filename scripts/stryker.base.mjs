@@ -1,8 +1,7 @@
 // The Stryker setup every mutated package shares (`pnpm run mutate`, scripts/mutate). Each
 // package's stryker.config.mjs calls `strykerConfig` and Stryker runs with that package as its
-// working directory: the sandbox is a copy of the package (under .stryker-tmp/<package> at the
-// repository root, so the root node_modules still resolves) and the tests run on the mutated
-// copy of its src through the jest config in scripts/jest-mutation.config.js.
+// working directory: the sandbox is a copy of the package and the tests run on the mutated copy
+// of its src through the jest config in scripts/jest-mutation.config.js.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -47,10 +46,15 @@ export function strykerConfig({
     tsconfigFile: 'tsconfig.json',
     mutate: [...mutate, '!**/*.test.ts'],
     ignorePatterns: ['dist', '.tsbuild', 'stryker.config.mjs'],
-    tempDirName: path.relative(process.cwd(), path.join(root, '.stryker-tmp', pkg)),
+    // Sandboxes at the depth of a package (.stryker-tmp/sandbox-*), so a test's path up to the
+    // repository (../../docs) still leads there, and the root node_modules still resolves.
+    tempDirName: path.relative(process.cwd(), path.join(root, '.stryker-tmp')),
     coverageAnalysis: 'perTest',
     concurrency: 2,
-    timeoutMS: 10_000,
+    timeoutMS: 5_000,
+    // Re-runs only the mutants whose code or covering tests changed since the last report.
+    incremental: true,
+    incrementalFile: path.join(out, 'incremental.json'),
     reporters: ['html', 'json', 'clear-text', 'progress'],
     htmlReporter: { fileName: path.join(out, 'index.html') },
     jsonReporter: { fileName: path.join(out, 'mutation.json') },

@@ -208,9 +208,51 @@ export class World {
     this.reach.set(key, (this.reach.get(key) ?? 0) + 1);
   }
 
+  /** Which faults met which states: a die, a health flip, a suspend, a stop, in each state. */
+  #reachedEvent(pre: Snapshot, e: Event): void {
+    const where =
+      pre.state === 'Wait' || pre.state === 'WaitNext'
+        ? `${pre.state} (${pre.deploy.step})`
+        : pre.state;
+    switch (e.type) {
+      case 'containerExited': {
+        const whose =
+          'deploy' in pre && pre.deploy.container?.id === e.id
+            ? 'new'
+            : 'current' in pre && pre.current.id === e.id
+              ? 'current'
+              : 'other';
+        this.#reached(`die (${e.restarting ? 'restarting' : 'exited'})`);
+        if (whose !== 'other') this.#reached(`die of ${whose} in ${where}`);
+        break;
+      }
+      case 'containerUnhealthy':
+        if (pre.state === 'Stable' && pre.current.id === e.id)
+          this.#reached('unhealthy after Stable');
+        if (this.toldHealth.get(e.id) === 'healthy')
+          this.#reached('flapping (healthy, then unhealthy)');
+        break;
+      case 'containerHealthy':
+        if (this.toldHealth.get(e.id) === 'unhealthy')
+          this.#reached('flapping (unhealthy, then healthy)');
+        break;
+      case 'suspendRequested':
+        this.#reached(`suspend in ${pre.state}`);
+        break;
+      case 'stopRequested':
+        this.#reached(`stop in ${pre.state}`);
+        if (pre.suspended) this.#reached('stop while suspended');
+        break;
+      case 'restored':
+        this.#reached(`kill -9 in ${pre.state}`);
+        break;
+    }
+  }
+
   deliver(event: EventInput): void {
     const pre = this.s;
     const e = { ...event, at: this.now };
+    this.#reachedEvent(pre, e);
     const [next, fx] = transition(pre, e);
     if (e.type === 'containerHealthy') {
       const d = pre.state === 'Wait' || pre.state === 'WaitNext' ? pre.deploy : null;
@@ -375,7 +417,9 @@ export class World {
 
   /** Delivers the last result once more (an interpreter that repeats itself). */
   duplicate(): void {
-    if (this.lastResult) this.deliver(this.lastResult);
+    if (!this.lastResult) return;
+    this.#reached('result duplicated');
+    this.deliver(this.lastResult);
   }
 
   execute(f: Effect, fault: Fault = 'none'): EventInput | null {
@@ -527,6 +571,8 @@ export class World {
   flush(pick: number, keep = false): void {
     const r = this.inbox[pick % Math.max(1, this.inbox.length)];
     if (!r) return;
+    if (r !== this.inbox[0]) this.#reached('report reordered');
+    if (keep) this.#reached('report duplicated');
     if (!keep) this.inbox = this.inbox.filter((x) => x !== r);
     this.deliver(r);
   }
@@ -537,7 +583,7 @@ export class World {
 
   /** `kill -9` of the daemon (optionally in the middle of a Docker call) and a restart. */
   restart(midCall: boolean): void {
-    if (midCall) this.runEffect(0, true);
+    if (midCall && this.runEffect(0, true)) this.#reached('kill -9 mid-call');
     this.queue = [];
     this.inbox = [];
     this.timers.clear();
