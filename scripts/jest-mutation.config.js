@@ -17,7 +17,6 @@ export default {
   ...unit,
   rootDir: sandbox,
   testTimeout: config.testTimeout,
-  testSequencer: path.join(root, 'scripts', 'jest-mutation-sequencer.cjs'),
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: path.join(root, 'tsconfig.jest.json') }],
   },
