@@ -6,6 +6,19 @@ import { corpusFiles } from './helpers.js';
 
 const seeds = [...corpusFiles('valid'), ...corpusFiles('invalid')].map((f) => f.text);
 
+/**
+ * fast-check parameters for `numRuns` runs; FUZZ_RUNS_SCALE scales the runs and FUZZ_SEED fixes
+ * the seed (mutation testing uses both: the same inputs for every mutant, in less time).
+ */
+function runs(numRuns: number): fc.Parameters<unknown> {
+  const scale = Number(process.env['FUZZ_RUNS_SCALE'] ?? 1);
+  const seed = process.env['FUZZ_SEED'];
+  return {
+    numRuns: Math.max(1, Math.round(numRuns * scale)),
+    ...(seed === undefined ? {} : { seed: Number(seed) }),
+  };
+}
+
 // Fragments that stress the reader: delimiters, dispatch, escapes, numbers, keys condo reads.
 const fragments = [
   '{',
@@ -142,7 +155,7 @@ describe('fuzz: lintSpec on mutated corpus files', () => {
           checkResult(text, lintSelfSpec(text, { fileName: 'self.edn' }));
         },
       ),
-      { numRuns: 5000 },
+      runs(5000),
     );
     expect(lintedBytes).toBeGreaterThan(0);
     // A hang shows up as this generous timeout (the run takes about 3 s on one core).
@@ -157,7 +170,7 @@ describe('fuzz: lintSpec on mutated corpus files', () => {
         lengths.push([...text].length);
         checkResult(text, lintSpec(text));
       }),
-      { numRuns: 3000 },
+      runs(3000),
     );
     lengths.sort((a, b) => a - b);
     expect(lengths.at(-1)).toBeGreaterThanOrEqual(250);
