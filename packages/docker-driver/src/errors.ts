@@ -1,3 +1,4 @@
+import { CondoError } from '@condo/types';
 /**
  * Every failure the driver reports is a `DockerError` with a stable `code` (`ERR_CONDO_DOCKER_*`);
  * callers and tests branch on the code, never on the prose. The original error is kept as `cause`.
@@ -36,15 +37,9 @@ export interface DockerErrorOptions {
 }
 
 /** Base class of every error the driver throws on purpose. */
-export class DockerError extends Error {
-  readonly code: DockerErrorCode;
-  readonly hint?: string;
-
+export class DockerError extends CondoError<DockerErrorCode> {
   constructor(code: DockerErrorCode, message: string, options: DockerErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
-    this.name = new.target.name;
-    if (options.hint !== undefined) this.hint = options.hint;
+    super(code, message, options);
   }
 }
 

@@ -1,3 +1,4 @@
+import type { Clock } from '@condo/types';
 /** A counting semaphore: at most `max` holders at once, the rest wait in FIFO order. */
 export class Semaphore {
   readonly #max: number;
@@ -46,12 +47,8 @@ export class Semaphore {
   }
 }
 
-/** Timers, injectable so the watch helper's one-second rule can run on a simulated clock. */
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+/** Timers (@condo/types' `Clock`), injectable so the watch helper's one-second rule can run on a simulated clock. */
+export type { Clock } from '@condo/types';
 
 export const systemClock: Clock = {
   now: () => Date.now(),

@@ -6,9 +6,10 @@ import {
   type PullFailureReason,
 } from './errors.js';
 import { JsonLineParser } from './json-lines.js';
+import type { PullPolicy } from '@condo/types';
 
-/** Pull policies, as `:pull` spells them. */
-export type PullPolicy = 'always' | 'missing' | 'never';
+/** Pull policies, as `:pull` spells them (@condo/types' `PullPolicy`). */
+export type { PullPolicy } from '@condo/types';
 
 export const PULL_POLICIES: readonly PullPolicy[] = ['always', 'missing', 'never'];
 

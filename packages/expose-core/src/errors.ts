@@ -1,3 +1,5 @@
+import { CondoError } from '@condo/types';
+
 export type ExposeErrorCode =
   /** The store can't be reached, or did not answer in time. */
   | 'ERR_CONDO_EXPOSE_UNAVAILABLE'
@@ -13,13 +15,9 @@ export type ExposeErrorCode =
  * from their own sanitised text, and never attach the client library's error (whose request
  * objects hold the token) as `cause`.
  */
-export class ExposeError extends Error {
-  readonly code: ExposeErrorCode;
-
+export class ExposeError extends CondoError<ExposeErrorCode> {
   constructor(code: ExposeErrorCode, message: string) {
-    super(message);
-    this.name = 'ExposeError';
-    this.code = code;
+    super(code, message);
   }
 }
 

@@ -1,3 +1,5 @@
+import { CondoError } from '@condo/types';
+
 /** Every code this package answers with; clients and tests match on these, never on messages. */
 export type ApiErrorCode =
   | 'ERR_CONDO_API_MISSING_PARAM'
@@ -45,15 +47,9 @@ export interface ApiErrorOptions {
 }
 
 /** Base class of every error the API answers with on purpose. */
-export class ApiError extends Error {
-  readonly code: ApiErrorCode;
-  readonly hint: string | undefined;
-
+export class ApiError extends CondoError<ApiErrorCode> {
   constructor(code: ApiErrorCode, message: string, options: ApiErrorOptions = {}) {
-    super(message, { cause: options.cause });
-    this.name = new.target.name;
-    this.code = code;
-    this.hint = options.hint;
+    super(code, message, options);
   }
 
   get status(): number {

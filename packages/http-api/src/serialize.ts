@@ -1,3 +1,9 @@
+import type {
+  ContainerSnapshot,
+  ExposedEntry,
+  LastErrorSnapshot,
+  ServiceSnapshot,
+} from '@condo/types';
 import { CONTAINER_HEALTHS } from './types.js';
 import type {
   ContainerHealth,
@@ -5,52 +11,17 @@ import type {
   GlobalEntry,
   LastErrorView,
   ServiceView,
-  StateName,
   TimeInput,
 } from './types.js';
 
-/** A container as `/v1/state` shows it: times are ISO 8601. */
-export interface ContainerJson {
-  id: string;
-  name: string;
-  image: string | null;
-  specHash: string;
-  createdAt: string;
-  stableAt: string | null;
-  /** The last health Docker reported, null while unknown. */
-  health: ContainerHealth | null;
-}
-
-export interface LastErrorJson {
-  code: string;
-  message: string;
-  at: string;
-  file?: string;
-  line?: number;
-  column?: number;
-}
-
+// The wire forms are @condo/types' (ISO 8601 times), under the names this package has exported.
+/** A container as `/v1/state` shows it: times are ISO 8601, health null while unknown. */
+export type ContainerJson = ContainerSnapshot;
+export type LastErrorJson = LastErrorSnapshot;
 /** One `/v1/state` entry. */
-export interface ServiceJson {
-  state: StateName;
-  current: ContainerJson | null;
-  next: ContainerJson | null;
-  pendingSpec: string | null;
-  retryAt: string | null;
-  lastError: LastErrorJson | null;
-  file: string | null;
-  rejected: boolean;
-  attempts: number;
-}
-
+export type ServiceJson = ServiceSnapshot;
 /** One `/v1/global_state` entry. */
-export interface GlobalEntryJson {
-  host: string;
-  instance: string;
-  service: string;
-  snapshot: ServiceJson;
-  updatedAt: string;
-}
+export type GlobalEntryJson = ExposedEntry;
 
 /** ISO 8601 for epoch ms or a Date; strings are taken to be ISO already. */
 export function toIso(time: TimeInput): string {

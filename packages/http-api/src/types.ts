@@ -1,35 +1,26 @@
-/** The six states of a service (docs/state-machine.md). */
-export type StateName = 'Init' | 'Wait' | 'TryAgain' | 'Stable' | 'WaitNext' | 'TryAgainNext';
+import type {
+  ContainerHealth,
+  ContainerView as ContainerViewMs,
+  LastError,
+  ServiceView as ServiceViewMs,
+} from '@condo/types';
 
-export const STATE_NAMES: readonly StateName[] = [
-  'Init',
-  'Wait',
-  'TryAgain',
-  'Stable',
-  'WaitNext',
-  'TryAgainNext',
-];
+// The six states and the container health are @condo/types'.
+export { STATE_NAMES } from '@condo/types';
+export type { ContainerHealth, StateName } from '@condo/types';
 
 /** A time as the daemon holds it: epoch milliseconds, an ISO 8601 string or a Date. */
 export type TimeInput = number | string | Date;
 
-/** One container of a service (`current` or `next`). */
-export interface ContainerView {
-  id: string;
-  name: string;
-  image: string | null;
-  specHash: string;
+/**
+ * One container of a service (`current` or `next`): @condo/types' `ContainerView`, with times as
+ * the daemon holds them and the health absent or null while unknown.
+ */
+export interface ContainerView extends Omit<ContainerViewMs, 'createdAt' | 'stableAt' | 'health'> {
   createdAt: TimeInput;
   stableAt: TimeInput | null;
-  /**
-   * The last health Docker reported for the container: `starting`, `healthy` or `unhealthy`
-   * with a HEALTHCHECK, `none` without one; absent or null while unknown.
-   */
   health?: ContainerHealth | null;
 }
-
-/** Docker's health of a container (`none`: it has no HEALTHCHECK). */
-export type ContainerHealth = 'healthy' | 'unhealthy' | 'starting' | 'none';
 
 export const CONTAINER_HEALTHS: readonly ContainerHealth[] = [
   'healthy',
@@ -38,26 +29,22 @@ export const CONTAINER_HEALTHS: readonly ContainerHealth[] = [
   'none',
 ];
 
-/** The most recent error of a service; `file`, `line`, `column` when it comes from a spec file. */
-export interface LastErrorView {
-  code: string;
-  message: string;
+/** The most recent error of a service (@condo/types' `LastError`), at any `TimeInput`. */
+export interface LastErrorView extends Omit<LastError, 'at'> {
   at: TimeInput;
-  file?: string;
-  line?: number;
-  column?: number;
 }
 
 /**
- * What the daemon knows about one service. `@condo/state-machine`'s `describe(snapshot)` returns
- * this shape (without `file`, which the daemon adds).
+ * What the daemon knows about one service: @condo/types' `ServiceView` (which
+ * `@condo/state-machine`'s `toServiceView(snapshot)` returns) plus the spec `file`, with times as
+ * the daemon holds them and `rejected`/`attempts` optional (false and 0).
  */
-export interface ServiceView {
-  state: StateName;
+export interface ServiceView extends Omit<
+  ServiceViewMs,
+  'current' | 'next' | 'retryAt' | 'lastError' | 'rejected' | 'attempts'
+> {
   current: ContainerView | null;
   next: ContainerView | null;
-  /** Hash of the revision being deployed or waiting for a retry, if it is not the current one. */
-  pendingSpec: string | null;
   retryAt: TimeInput | null;
   lastError: LastErrorView | null;
   /** The spec file the service comes from. */

@@ -1,13 +1,10 @@
+import { CondoError } from '@condo/types';
 import type { Diagnostic } from './diagnostics.js';
 
 /** Base of this package's errors: a stable `code` starting `ERR_CONDO_`. */
-export class SpecError extends Error {
-  readonly code: string;
-
+export class SpecError extends CondoError {
   constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-    this.code = code.startsWith('ERR_CONDO_') ? code : `ERR_CONDO_${code}`;
+    super(code.startsWith('ERR_CONDO_') ? code : `ERR_CONDO_${code}`, message, options);
   }
 }
 

@@ -1,3 +1,5 @@
+import { CondoError } from '@condo/types';
+
 /** Every code this package throws; tests and callers match on these, never on messages. */
 export type StoreErrorCode =
   | 'ERR_CONDO_STORE_IN_USE'
@@ -16,15 +18,9 @@ export interface StoreErrorOptions {
 }
 
 /** Base class of every error the store throws on purpose. */
-export class StoreError extends Error {
-  readonly code: StoreErrorCode;
-  readonly hint: string | undefined;
-
+export class StoreError extends CondoError<StoreErrorCode> {
   constructor(code: StoreErrorCode, message: string, options: StoreErrorOptions = {}) {
-    super(message, { cause: options.cause });
-    this.name = new.target.name;
-    this.code = code;
-    this.hint = options.hint;
+    super(code, message, options);
   }
 }
 

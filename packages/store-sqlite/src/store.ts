@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Clock } from '@condo/types';
 import { accessSync, closeSync, constants, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
@@ -15,11 +16,8 @@ import {
 import { HEADER_BYTES, inspectHeader } from './header.js';
 import { APPLICATION_ID, SCHEMA_VERSION, migrate } from './schema.js';
 
-/** Where `updatedAt` comes from; `@condo/test-utils`' `SimulatedClock` fits. */
-export interface StoreClock {
-  /** Milliseconds since the epoch. */
-  now(): number;
-}
+/** Where `updatedAt` comes from: the `now` of @condo/types' `Clock` (`SimulatedClock` fits). */
+export type StoreClock = Pick<Clock, 'now'>;
 
 export interface OpenStoreOptions {
   /** The database file; created (with its parent directories) when missing. */

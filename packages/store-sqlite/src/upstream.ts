@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { StateName } from '@condo/types';
 import { existsSync, linkSync, readFileSync, rmSync } from 'node:fs';
 import type { UpstreamProblem } from './errors.js';
 import { StoreExistsError, UpstreamStateError } from './errors.js';
@@ -9,9 +10,8 @@ export type JsonValue =
   null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
 
-/** The six states of the original condo. */
-export type UpstreamStateName =
-  'Init' | 'Wait' | 'TryAgain' | 'Stable' | 'WaitNext' | 'TryAgainNext';
+/** The six states of the original condo: the same six as condo's (@condo/types' `StateName`). */
+export type UpstreamStateName = StateName;
 
 /** An upstream spec, renamed to camelCase; times in seconds as upstream had them. */
 export interface ImportedSpec {

@@ -1,9 +1,7 @@
-/** The timer surface condo's interpreters take, so tests can swap real time for simulated time. */
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+import type { Clock } from '@condo/types';
+
+/** The timer surface condo's long-running parts take (@condo/types' `Clock`). */
+export type { Clock };
 
 interface Pending {
   id: number;
