@@ -256,3 +256,22 @@ describe('createDockerAdapter pull abort', () => {
     expect(engineSignal?.aborted).toBe(true);
   });
 });
+
+describe('createDockerAdapter remove', () => {
+  it("passes the remove effect's force flag to the engine call as given (false and true)", async () => {
+    const removes: Array<[string, boolean | undefined]> = [];
+    const driver = {
+      remove: (id: string, force?: boolean) => {
+        removes.push([id, force]);
+        return Promise.resolve();
+      },
+    } as unknown as DockerDriver;
+    const adapter = createDockerAdapter({ driver, instanceId: 'i' });
+    await adapter.remove('stopped', false);
+    await adapter.remove('running', true);
+    expect(removes).toEqual([
+      ['stopped', false],
+      ['running', true],
+    ]);
+  });
+});

@@ -12,7 +12,7 @@ import {
 } from '@condo/docker-driver';
 import type {
   ContainerReport,
-  Driver,
+  EnginePort,
   FixedNameCheck,
   PullPolicy,
   ServiceSpec,
@@ -30,12 +30,12 @@ export interface DockerAdapterOptions {
 }
 
 /**
- * The state machine's `Driver` over `@condo/docker-driver`: the only place where the two
+ * The state machine's `EnginePort` over `@condo/docker-driver`: the only place where the two
  * vocabularies meet. Every create is labelled with its attempt (`condo.attempt=<op>`); a create
  * that failed or timed out is looked up by that label and adopted, or removed when it was
  * abandoned. Monitoring follows a container for its whole life (`monitorContainer`).
  */
-export function createDockerAdapter(opts: DockerAdapterOptions): Driver {
+export function createDockerAdapter(opts: DockerAdapterOptions): EnginePort {
   const { driver, instanceId } = opts;
   // Pulls of one image under one policy that overlap share a single engine pull: a fleet of
   // services on the same image (or a restart of all of them) pulls it once, not once each. The

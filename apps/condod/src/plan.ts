@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { connectDockerDriver, type ManagedContainer } from '@condo/docker-driver';
 import { formatDiagnostic, lintSpecBytes, type ServiceSpec } from '@condo/spec-edn';
-import { describe, parseSnapshot, type Snapshot } from '@condo/state-machine';
+import { parseSnapshot, type Snapshot, toServiceView } from '@condo/state-machine';
 import { openSnapshotStore } from '@condo/store-sqlite';
 import { SpecWatcher } from './spec-watcher.js';
 
@@ -118,7 +118,7 @@ export async function plan(opts: PlanOptions): Promise<PlanEntry[]> {
 
   for (const [service, f] of files) {
     const snap = snapshots.get(service);
-    const view = snap && describe(snap);
+    const view = snap && toServiceView(snap);
     const current = view?.current ?? null;
     if (f.error) {
       entries.push({

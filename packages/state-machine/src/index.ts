@@ -14,7 +14,7 @@ export {
   imageOf,
   retryDelayMs,
 } from './rules.js';
-export { describe, isRemovable, parseSnapshot, targetHash } from './snapshot.js';
+export { describe, isRemovable, parseSnapshot, targetHash, toServiceView } from './snapshot.js';
 export type { ContainerView, ServiceView } from './snapshot.js';
 export { SnapshotInvalidError, SnapshotVersionError, StateMachineError } from './errors.js';
 export { SNAPSHOT_VERSION, STATE_NAMES } from './types.js';
@@ -53,6 +53,7 @@ export type {
   Clock,
   ContainerReport,
   Driver,
+  EnginePort,
   EventInput,
   FixedNameCheck,
   ServiceRunnerOptions,

@@ -28,11 +28,12 @@ export type ContainerReport =
   | { type: 'exited'; exitCode: number | null; restarting: boolean };
 
 /**
- * The Docker operations the effects need. Errors are thrown (a `code` property is passed on to
+ * The engine port: the Docker operations the effects need (condod adapts `@condo/docker-driver`'s
+ * `DockerDriver` to it). Errors are thrown (a `code` property is passed on to
  * the machine; otherwise a default code is used). Stopping or removing a container that is
  * already stopped or gone must succeed.
  */
-export interface Driver {
+export interface EnginePort {
   /**
    * Makes `image` available per `policy` (`missing`: pull only when absent; `never`: fail when
    * absent). Rejects promptly once `options.signal` aborts.
@@ -63,6 +64,9 @@ export interface Driver {
   monitor(id: string, report: (r: ContainerReport) => void): () => void;
 }
 
+/** @deprecated Use `EnginePort` (the name `Driver` is `@condo/docker-driver`'s); removed in the next major release. */
+export type Driver = EnginePort;
+
 /**
  * Part of the preflight: the container name a spec fixes (`:Name`) must not be held by a
  * container other than one of `service`'s own; the pull fails with `ERR_CONDO_NAME_IN_USE`
@@ -84,7 +88,7 @@ export type EventInput = Event extends infer E
   : never;
 
 export interface ServiceRunnerOptions {
-  driver: Driver;
+  driver: EnginePort;
   clock: Clock;
   /** The snapshot to start from (default: `initial()`). Send `restored` to reconcile it. */
   snapshot?: Snapshot;
@@ -110,7 +114,7 @@ export const CANCELLED = 'ERR_CONDO_CANCELLED';
 
 /** Drives one service: `send` events in, effects run against the driver. */
 export class ServiceRunner {
-  readonly #driver: Driver;
+  readonly #driver: EnginePort;
   readonly #clock: Clock;
   readonly #opts: ServiceRunnerOptions;
   #snapshot: Snapshot;
@@ -348,7 +352,7 @@ export class ServiceRunner {
   }
 }
 
-function guarded(d: Driver): Omit<Driver, 'monitor'> {
+function guarded(d: EnginePort): Omit<EnginePort, 'monitor'> {
   const call =
     <A extends unknown[], R>(f: (...args: A) => Promise<R>) =>
     (...args: A): Promise<R> => {

@@ -10,7 +10,7 @@ export type { ContainerView, ServiceView } from '@condo/types';
  * The per-service view (`state, current, next, pendingSpec, retryAt, lastError`) of a snapshot.
  * `current` is the stable container, `next` the one being deployed (in `Wait` too).
  */
-export function describe(snapshot: Snapshot): ServiceView {
+export function toServiceView(snapshot: Snapshot): ServiceView {
   const view = (c: ContainerRecord | null): ContainerView | null =>
     c && {
       id: c.id,
@@ -73,6 +73,9 @@ export function describe(snapshot: Snapshot): ServiceView {
       };
   }
 }
+
+/** @deprecated Use `toServiceView` (`describe` clashes with jest's); removed in the next major release. */
+export const describe = toServiceView;
 
 /**
  * The hash of the revision the service is heading for (deploying, retrying or running): the

@@ -3,7 +3,13 @@
 // Images: `good*` has a HEALTHCHECK that passes (healthy 1 s after start), `nohc*` has none
 // (healthy once it has stayed running for 1 s), `bad*` turns unhealthy after 1 s, `slow*` never
 // reports, `crash*` exits 500 ms after start, `missing*` can't be pulled.
-import type { Clock, ContainerReport, Driver, PullPolicy, ServiceSpec } from '@condo/state-machine';
+import type {
+  Clock,
+  ContainerReport,
+  EnginePort,
+  PullPolicy,
+  ServiceSpec,
+} from '@condo/state-machine';
 
 export interface FakeDockerContainer {
   id: string;
@@ -74,7 +80,7 @@ export class FakeDocker {
     });
   }
 
-  readonly driver: Driver = {
+  readonly driver: EnginePort = {
     pull: async (image: string, policy: PullPolicy): Promise<void> => {
       this.calls.push(`pull ${image} ${policy}`);
       await this.#gate('pull');

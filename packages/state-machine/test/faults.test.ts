@@ -5,7 +5,7 @@ import { describe, expect, it } from '@jest/globals';
 import {
   DISPOSAL_RETRY_BASE_MS,
   RETRY_BASE_MS,
-  describe as view,
+  toServiceView as view,
   reconcile,
 } from '@condo/state-machine';
 import type { Effect, ServiceSpec, Snapshot } from '@condo/state-machine';

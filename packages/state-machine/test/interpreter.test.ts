@@ -2,8 +2,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { SimulatedClock } from '@condo/test-utils';
 
-import { ServiceRunner, describe as view } from '@condo/state-machine';
-import type { Driver, Event, ServiceSpec, Snapshot, StateName } from '@condo/state-machine';
+import { ServiceRunner, toServiceView as view } from '@condo/state-machine';
+import type { EnginePort, Event, ServiceSpec, Snapshot, StateName } from '@condo/state-machine';
 
 import { FakeDocker } from './fake-driver.js';
 import { after, makeSpec } from './helpers.js';
@@ -219,7 +219,7 @@ function hangingDriver(docker: FakeDocker, opts: { honourAbort: boolean }) {
         if (opts.honourAbort) reject(Object.assign(new Error(`${what}: aborted`), { code: 'X' }));
       }),
     );
-  const driver: Driver = {
+  const driver: EnginePort = {
     ...docker.driver,
     pull(image, policy, options) {
       if (!image.startsWith('hang')) return docker.driver.pull(image, policy, options);

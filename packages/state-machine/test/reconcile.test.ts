@@ -2,7 +2,7 @@
 // adoption, cleanup of unclaimed containers, nothing healthy restarted.
 import { describe, expect, it } from '@jest/globals';
 
-import { describe as view, reconcile, transition } from '@condo/state-machine';
+import { toServiceView as view, reconcile, transition } from '@condo/state-machine';
 import type { ObservedContainer, Snapshot } from '@condo/state-machine';
 
 import { Harness, after, assertJson, makeSpec, types } from './helpers.js';

@@ -3,7 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import {
   SnapshotInvalidError,
   SnapshotVersionError,
-  describe as view,
+  toServiceView as view,
   initial,
   isRemovable,
   parseSnapshot,

@@ -4,7 +4,7 @@ import { describe, expect, it } from '@jest/globals';
 
 import {
   RETRY_BASE_MS,
-  describe as view,
+  toServiceView as view,
   initial,
   retryDelayMs,
   transition,

@@ -3,7 +3,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { SimulatedClock } from '@condo/test-utils';
 
-import { ServiceRunner, initial, describe as view } from '@condo/state-machine';
+import { ServiceRunner, initial, toServiceView as view } from '@condo/state-machine';
 import type { StateName } from '@condo/state-machine';
 
 import { FakeDocker } from './fake-driver.js';
