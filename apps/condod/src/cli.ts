@@ -13,7 +13,7 @@ import {
   type ExposureConfig,
 } from './exposure.js';
 import { formatPlan, plan } from './plan.js';
-import { startApiServer } from './server.js';
+import { startApiServer, startWaitingServer } from './server.js';
 import {
   HEALTH_SOCKET_ENV,
   portFree,
@@ -273,6 +273,9 @@ async function main(argv: string[]): Promise<number> {
     onHandedOver: () => handOver(),
   });
 
+  // While the engine is down at start: its reason, and /healthz saying it (with --server).
+  let engineWait: string | null = null;
+  let waiting: Promise<{ close: () => Promise<void> } | undefined> | undefined;
   let daemon;
   try {
     if (healthSocketPath) {
@@ -294,9 +297,29 @@ async function main(argv: string[]): Promise<number> {
       containerLabels,
       logger: log,
       rescanIntervalMs: args['rescan-interval'] * 1000,
+      onEngineWait: (reason) => {
+        engineWait = reason;
+        if (
+          reason &&
+          !waiting &&
+          args.server !== undefined &&
+          process.env.CONDO_SELF === undefined
+        ) {
+          waiting = startWaitingServer({
+            port: args.server,
+            host: args.listen,
+            reason: () => engineWait ?? 'connected',
+            logger: log,
+          }).catch((err: unknown) => {
+            log.error({ err }, `cannot serve /healthz while waiting: ${String(err)}`);
+            return undefined;
+          });
+        }
+      },
     });
   } catch (err) {
     const code = (err as { code?: unknown }).code;
+    await (await waiting)?.close();
     log.fatal({ err, code }, `condod cannot start: ${(err as Error).message ?? String(err)}`);
     await healthSocket?.close();
     return EXIT_RUNTIME;
@@ -308,6 +331,7 @@ async function main(argv: string[]): Promise<number> {
   healthSource = () => (exposed ? exposed.health(running.health()) : running.health());
   void selfUpdate.attach(daemon);
 
+  await (await waiting)?.close();
   let server: Awaited<ReturnType<typeof startApiServer>> | undefined;
   const apiToken = args['api-token'] ?? process.env.CONDOD_API_TOKEN;
   if (args.server !== undefined) {

@@ -1,6 +1,8 @@
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import {
+  DockerTimeoutError,
+  DockerUnavailableError,
   connectDockerDriver,
   type DockerDriver,
   type ManagedContainer,
@@ -57,6 +59,11 @@ export interface DaemonOptions {
    * never becomes a service. Without it, `self.edn` is logged and ignored.
    */
   onSelfSpec?: (event: SelfSpecEvent) => void;
+  /**
+   * The engine is down at start: condod waits for it (retrying with backoff). Called with the
+   * reason when the wait starts or its reason changes, and with null once connected.
+   */
+  onEngineWait?: (reason: string | null) => void;
 }
 
 /** `self.edn` as the daemon passes it on (see `DaemonOptions.onSelfSpec`). */
@@ -139,11 +146,18 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   let watcher: SpecWatcher | undefined;
   try {
     const instanceId = store.instanceId;
-    driver = await connectDockerDriver({
-      ...(opts.docker ? { endpoint: opts.docker } : {}),
-      ...(opts.dockerConfig ? { dockerConfig: opts.dockerConfig } : {}),
-      onWarning: (message) => log.warn({ component: 'docker' }, message),
-    });
+    driver = await connectWhenUp(
+      () =>
+        connectDockerDriver({
+          ...(opts.docker ? { endpoint: opts.docker } : {}),
+          ...(opts.dockerConfig ? { dockerConfig: opts.dockerConfig } : {}),
+          onWarning: (message) => log.warn({ component: 'docker' }, message),
+        }),
+      (reason) => {
+        if (reason) log.warn({ component: 'docker', reason }, reason);
+        opts.onEngineWait?.(reason);
+      },
+    );
     const docker = driver;
     log.info(
       { instance: instanceId, docker: docker.endpoint, apiVersion: docker.apiVersion },
@@ -470,6 +484,34 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     await driver?.close().catch(() => undefined);
     store.close();
     throw err;
+  }
+}
+
+/**
+ * Connects to the engine, waiting for it when it is down or does not answer (it may be starting
+ * after the host booted, or being upgraded): retries after 0.5 s, doubling up to 10 s, forever.
+ * `onWait` gets the reason when a wait starts or its reason changes, and null once connected.
+ * Any other error (a bad endpoint, an engine too old) is thrown at once.
+ */
+async function connectWhenUp(
+  connect: () => Promise<DockerDriver>,
+  onWait: (reason: string | null) => void,
+): Promise<DockerDriver> {
+  let delayMs = 500;
+  let said: string | null = null;
+  for (;;) {
+    try {
+      const driver = await connect();
+      if (said !== null) onWait(null);
+      return driver;
+    } catch (err) {
+      if (!(err instanceof DockerUnavailableError || err instanceof DockerTimeoutError)) throw err;
+      const reason = `waiting for the Docker engine: ${err.message}`;
+      if (reason !== said) onWait(reason);
+      said = reason;
+      await new Promise((r) => setTimeout(r, delayMs));
+      delayMs = Math.min(delayMs * 2, 10_000);
+    }
   }
 }
 

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import {
   MemoryStateSource,
   createApp,
@@ -76,5 +78,50 @@ export async function startApiServer(
       opts.selfUpdate?.off('changed', onSelf);
       await server.close();
     },
+  };
+}
+
+/**
+ * While condod waits for the Docker engine at start (`--server` given), this answers in place
+ * of the API: `/healthz` is a 503 naming the reason (`checks.engine.detail`), every other route
+ * a 503 `ERR_CONDO_API_STARTING`, as nothing is known yet. Closed before the API starts.
+ */
+export async function startWaitingServer(opts: {
+  port: number;
+  host: string;
+  reason: () => string;
+  logger: Logger;
+}): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = createServer((req, res) => {
+    const health = (req.url ?? '').split('?')[0] === '/healthz';
+    const body = health
+      ? {
+          status: 'unhealthy',
+          checks: { engine: { ok: false, detail: opts.reason() } },
+          error: { code: 'ERR_CONDO_API_UNHEALTHY', message: 'a health check failed' },
+        }
+      : {
+          error: {
+            code: 'ERR_CONDO_API_STARTING',
+            message: `condod is starting: ${opts.reason()}`,
+          },
+        };
+    res.writeHead(503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+    res.end(JSON.stringify(body));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`;
+  opts.logger.info({ waitingUrl: url }, `waiting for the engine; /healthz on ${url} says why`);
+  return {
+    url,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
