@@ -1,4 +1,4 @@
-import { CondoError } from '@condo/types';
+import { CondoError, type CondoErrorOptions } from '@condo/types';
 /**
  * Every failure the driver reports is a `DockerError` with a stable `code` (`ERR_CONDO_DOCKER_*`);
  * callers and tests branch on the code, never on the prose. The original error is kept as `cause`.
@@ -31,17 +31,11 @@ export const DockerErrorCode = {
 
 export type DockerErrorCode = (typeof DockerErrorCode)[keyof typeof DockerErrorCode];
 
-export interface DockerErrorOptions {
-  cause?: unknown;
-  hint?: string;
-}
+/** `hint` and `cause` (@condo/types' `CondoErrorOptions`). */
+export type DockerErrorOptions = CondoErrorOptions;
 
 /** Base class of every error the driver throws on purpose. */
-export class DockerError extends CondoError<DockerErrorCode> {
-  constructor(code: DockerErrorCode, message: string, options: DockerErrorOptions = {}) {
-    super(code, message, options);
-  }
-}
+export class DockerError extends CondoError<DockerErrorCode> {}
 
 /** The Docker endpoint (`-d`, `DOCKER_HOST`) can't be parsed or its TLS files can't be read. */
 export class DockerEndpointError extends DockerError {

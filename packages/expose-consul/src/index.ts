@@ -3,19 +3,15 @@
  * fleet-wide state back.
  */
 import { createExporter } from '@condo/expose-core';
-import type { Exporter, ExposureTimings } from '@condo/expose-core';
-import type { Clock } from '@condo/types';
+import type { Exporter, ExporterOptions } from '@condo/expose-core';
 import { consulAddress, createConsulStore } from './consul-store.js';
 import type { ConsulStoreOptions } from './consul-store.js';
 
-export interface ConsulExporterOptions extends ConsulStoreOptions, ExposureTimings {
+/** `createExporter`'s options (host, instance, timings, clock) without the store, plus Consul's. */
+export interface ConsulExporterOptions
+  extends ConsulStoreOptions, Omit<ExporterOptions, 'store' | 'prefix'> {
   /** Key prefix (`--consul-prefix`), `condo` by default; surrounding slashes are dropped. */
   prefix?: string;
-  /** This host's name (`--host`). */
-  host: string;
-  /** The daemon's stable instance id. */
-  instance: string;
-  clock?: Clock;
   /** Connection state changes, one line each (never per retry); never holds the token. */
   log?: (level: 'info' | 'warn', message: string) => void;
 }

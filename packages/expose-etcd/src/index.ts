@@ -3,21 +3,15 @@
  * state back.
  */
 import { createExporter } from '@condo/expose-core';
-import type { Exporter, ExposureTimings } from '@condo/expose-core';
-import type { Clock } from '@condo/types';
+import type { Exporter, ExporterOptions } from '@condo/expose-core';
 import { createEtcdStore } from './etcd-store.js';
 import type { EtcdStoreOptions } from './etcd-store.js';
 
-export interface EtcdExporterOptions extends EtcdStoreOptions, ExposureTimings {
+/** `createExporter`'s options (host, instance, timings, clock, log) without the store, plus etcd's. */
+export interface EtcdExporterOptions
+  extends EtcdStoreOptions, Omit<ExporterOptions, 'store' | 'prefix'> {
   /** Key prefix (`--etcd-prefix`), `condo` by default; surrounding slashes are dropped. */
   prefix?: string;
-  /** This host's name (`--host`). */
-  host: string;
-  /** The daemon's stable instance id. */
-  instance: string;
-  clock?: Clock;
-  /** Connection state changes, one line each (never per retry). */
-  log?: (level: 'info' | 'warn', message: string) => void;
 }
 
 /**

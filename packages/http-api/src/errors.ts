@@ -1,4 +1,4 @@
-import { CondoError } from '@condo/types';
+import { CondoError, type CondoErrorOptions } from '@condo/types';
 
 /** Every code this package answers with; clients and tests match on these, never on messages. */
 export type ApiErrorCode =
@@ -41,17 +41,11 @@ export function statusForCode(code: string): number {
   return Object.hasOwn(API_ERROR_STATUS, code) ? API_ERROR_STATUS[code as ApiErrorCode] : 500;
 }
 
-export interface ApiErrorOptions {
-  hint?: string;
-  cause?: unknown;
-}
+/** `hint` and `cause` (@condo/types' `CondoErrorOptions`). */
+export type ApiErrorOptions = CondoErrorOptions;
 
 /** Base class of every error the API answers with on purpose. */
 export class ApiError extends CondoError<ApiErrorCode> {
-  constructor(code: ApiErrorCode, message: string, options: ApiErrorOptions = {}) {
-    super(code, message, options);
-  }
-
   get status(): number {
     return API_ERROR_STATUS[this.code];
   }

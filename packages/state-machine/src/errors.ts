@@ -1,11 +1,7 @@
 import { CondoError } from '@condo/types';
 
 /** Base of the errors this package throws: a stable `code` starting with `ERR_CONDO_`. */
-export class StateMachineError extends CondoError {
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-  }
-}
+export class StateMachineError extends CondoError {}
 
 /** A persisted snapshot written by a newer condo (a schema version this one doesn't know). */
 export class SnapshotVersionError extends StateMachineError {

@@ -1,4 +1,4 @@
-import { CondoError } from '@condo/types';
+import { CondoError, type CondoErrorOptions } from '@condo/types';
 
 /** Every code this package throws; tests and callers match on these, never on messages. */
 export type StoreErrorCode =
@@ -12,17 +12,11 @@ export type StoreErrorCode =
   | 'ERR_CONDO_STORE_EXISTS'
   | 'ERR_CONDO_STORE_UPSTREAM_INVALID';
 
-export interface StoreErrorOptions {
-  hint?: string;
-  cause?: unknown;
-}
+/** `hint` and `cause` (@condo/types' `CondoErrorOptions`). */
+export type StoreErrorOptions = CondoErrorOptions;
 
 /** Base class of every error the store throws on purpose. */
-export class StoreError extends CondoError<StoreErrorCode> {
-  constructor(code: StoreErrorCode, message: string, options: StoreErrorOptions = {}) {
-    super(code, message, options);
-  }
-}
+export class StoreError extends CondoError<StoreErrorCode> {}
 
 /** Another live process (normally another condod) holds the database. */
 export class StoreInUseError extends StoreError {
