@@ -4,6 +4,7 @@ import { statSync } from 'node:fs';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { startDaemon } from './daemon.js';
+import { connectEngine } from './engine-connect.js';
 import {
   DEFAULT_ETCD_ENDPOINT,
   ExposureOptionError,
@@ -287,16 +288,11 @@ async function main(argv: string[]): Promise<number> {
       ...(args.server ? { server: { port: args.server, host: args.listen } } : {}),
       onStandby: () => (healthSource = () => 'standby'),
     });
-    daemon = await startDaemon({
-      store,
-      onSelfSpec: selfUpdate.onSpec,
-      prefixes,
-      statePath: args.state,
-      ...(args.docker ? { docker: args.docker } : {}),
-      ...(args['docker-config'] ? { dockerConfig: args['docker-config'] } : {}),
-      containerLabels,
+    // The real engine and clock; the daemon owns the driver and the store from here on.
+    const driver = await connectEngine({
+      docker: args.docker,
+      dockerConfig: args['docker-config'],
       logger: log,
-      rescanIntervalMs: args['rescan-interval'] * 1000,
       onEngineWait: (reason) => {
         engineWait = reason;
         if (
@@ -316,7 +312,21 @@ async function main(argv: string[]): Promise<number> {
           });
         }
       },
+    }).catch((err: unknown) => {
+      store.close();
+      throw err;
     });
+    daemon = await startDaemon(
+      { driver, store },
+      {
+        onSelfSpec: selfUpdate.onSpec,
+        prefixes,
+        statePath: args.state,
+        containerLabels,
+        logger: log,
+        rescanIntervalMs: args['rescan-interval'] * 1000,
+      },
+    );
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     await (await waiting)?.close();

@@ -1,29 +1,24 @@
+// The daemon: restores the services, adopts what runs, and follows the spec directories, one
+// `ServiceRunner` per service, on the driver, store and clock it is given.
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
-import {
-  DockerTimeoutError,
-  DockerUnavailableError,
-  connectDockerDriver,
-  type DockerDriver,
-  type ManagedContainer,
-} from '@condo/docker-driver';
+import type { DockerDriver, ManagedContainer } from '@condo/docker-driver';
 import { createMetrics, type ApiMetrics, type HealthReport } from '@condo/http-api';
 import { formatDiagnostic, lintSpecBytes } from '@condo/spec-edn';
 import {
   ServiceRunner,
-  describe,
   initial,
   isRemovable,
   parseSnapshot,
   targetHash,
+  toServiceView,
   type Clock,
-  type Effect,
   type Event,
   type ObservedContainer,
   type ServiceView,
   type Snapshot,
 } from '@condo/state-machine';
-import { openSnapshotStore, type SnapshotStore } from '@condo/store-sqlite';
+import type { SnapshotStore } from '@condo/store-sqlite';
 import { createDockerAdapter } from './docker-adapter.js';
 import { DaemonHealth } from './health.js';
 import type { Logger } from './logger.js';
@@ -31,39 +26,39 @@ import { MetricsFeed } from './metrics-feed.js';
 import { insecurePaths } from './permissions.js';
 import { SnapshotSaver } from './saver.js';
 import { SpecWatcher, type SpecFile, type SpecWatchEvent } from './spec-watcher.js';
+import { logTransition } from './transition-log.js';
 
 export interface DaemonOptions {
   /** Spec directories, in command-line order. */
   prefixes: readonly string[];
-  /** `-s/--state`: the SQLite state database. */
+  /** `-s/--state`: the SQLite state database's path (checked for who can write it). */
   statePath: string;
-  /** `-d/--docker`; else `DOCKER_HOST`, else the default socket. */
-  docker?: string;
-  /** `--docker-config`: registry credentials. */
-  dockerConfig?: string;
   /** Extra labels on every container condod creates (`--container-label`). */
   containerLabels?: Readonly<Record<string, string>>;
   logger: Logger;
   /** Full rescan of the prefixes, the safety net for missed file events (ms, default 30 s). */
   rescanIntervalMs?: number;
-  clock?: Clock;
   /** Where the deploy, failure, retry and health metrics go (default: a fresh set). */
   metrics?: ApiMetrics;
-  /**
-   * The state database, already open (a self-updated condod opens it once its predecessor lets
-   * go, see self-standby.ts); default: `statePath` is opened here. Closed by `close()`.
-   */
-  store?: SnapshotStore;
   /**
    * Receives `self.edn` (added, changed, removed), even while the services are suspended; it
    * never becomes a service. Without it, `self.edn` is logged and ignored.
    */
   onSelfSpec?: (event: SelfSpecEvent) => void;
-  /**
-   * The engine is down at start: condod waits for it (retrying with backoff). Called with the
-   * reason when the wait starts or its reason changes, and with null once connected.
-   */
-  onEngineWait?: (reason: string | null) => void;
+}
+
+/**
+ * What the daemon runs on, passed in so that tests and other programs can inject their own; the
+ * CLI wires the real ones (`connectEngine`, the opened state database, the system clock). The
+ * daemon owns them from then on: `close()` (or a failed start) closes the driver and the store.
+ */
+export interface DaemonDeps {
+  /** The engine connection. */
+  driver: DockerDriver;
+  /** The state database, open; its instance id names this daemon's containers. */
+  store: SnapshotStore;
+  /** Default: the system clock. */
+  clock?: Clock;
 }
 
 /** `self.edn` as the daemon passes it on (see `DaemonOptions.onSelfSpec`). */
@@ -134,31 +129,17 @@ const realClock: Clock = {
 };
 
 /**
- * Starts condod: opens the state database (its instance id names this daemon's containers),
- * connects to Docker, adopts the containers labelled with its instance id, reconciles every
- * service against what runs and what the spec files say, then follows the spec directories.
+ * Starts condod on `deps`: adopts the containers labelled with the store's instance id,
+ * reconciles every service against what runs and what the spec files say, then follows the spec
+ * directories.
  */
-export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
+export async function startDaemon(deps: DaemonDeps, opts: DaemonOptions): Promise<Daemon> {
   const log = opts.logger;
-  const clock = opts.clock ?? realClock;
-  const store: SnapshotStore = opts.store ?? openSnapshotStore({ path: opts.statePath });
-  let driver: DockerDriver | undefined;
+  const clock = deps.clock ?? realClock;
+  const { store, driver: docker } = deps;
   let watcher: SpecWatcher | undefined;
   try {
     const instanceId = store.instanceId;
-    driver = await connectWhenUp(
-      () =>
-        connectDockerDriver({
-          ...(opts.docker ? { endpoint: opts.docker } : {}),
-          ...(opts.dockerConfig ? { dockerConfig: opts.dockerConfig } : {}),
-          onWarning: (message) => log.warn({ component: 'docker' }, message),
-        }),
-      (reason) => {
-        if (reason) log.warn({ component: 'docker', reason }, reason);
-        opts.onEngineWait?.(reason);
-      },
-    );
-    const docker = driver;
     log.info(
       { instance: instanceId, docker: docker.endpoint, apiVersion: docker.apiVersion },
       'condod starting',
@@ -184,7 +165,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     const owners = store.loadOwners();
 
     const statusOf = (svc: Service): ServiceStatus => ({
-      ...describe(svc.runner.snapshot),
+      ...toServiceView(svc.runner.snapshot),
       file: svc.file,
     });
 
@@ -369,14 +350,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     const saved = store
       .loadAll()
       .map((r) => ({ service: r.service, snapshot: parseSnapshot(r.snapshot) }));
-    // condod's own containers (self-update) are no service: never adopted nor removed here.
-    const managed = (await docker.listManaged(instanceId)).filter((c) => c.service !== SELF);
-    const observedBy = new Map<string, ObservedContainer[]>();
-    for (const c of managed) {
-      const list = observedBy.get(c.service) ?? [];
-      list.push(observe(c));
-      observedBy.set(c.service, list);
-    }
+    const { managed, observedBy } = await observeServices(docker, instanceId);
 
     // 2. What the spec directories hold now (buffered until the services are restored).
     const buffered: SpecWatchEvent[] = [];
@@ -438,11 +412,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
         await Promise.race([idle(), new Promise((r) => setTimeout(r, 10_000).unref())]);
       },
       resume: async () => {
-        const observed = new Map<string, ObservedContainer[]>();
-        for (const c of await docker.listManaged(instanceId)) {
-          if (c.service === SELF) continue;
-          observed.set(c.service, [...(observed.get(c.service) ?? []), observe(c)]);
-        }
+        const { observedBy: observed } = await observeServices(docker, instanceId);
         for (const svc of services.values()) {
           svc.runner.send({ type: 'restored', observed: observed.get(svc.name) ?? [] });
         }
@@ -481,84 +451,26 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     };
   } catch (err) {
     await watcher?.close();
-    await driver?.close().catch(() => undefined);
+    await docker.close().catch(() => undefined);
     store.close();
     throw err;
   }
 }
 
 /**
- * Connects to the engine, waiting for it when it is down or does not answer (it may be starting
- * after the host booted, or being upgraded): retries after 0.5 s, doubling up to 10 s, forever.
- * `onWait` gets the reason when a wait starts or its reason changes, and null once connected.
- * Any other error (a bad endpoint, an engine too old) is thrown at once.
+ * The containers of this instance, by service, as the state machine observes them. condod's own
+ * containers (self-update) are no service: never adopted nor removed here.
  */
-async function connectWhenUp(
-  connect: () => Promise<DockerDriver>,
-  onWait: (reason: string | null) => void,
-): Promise<DockerDriver> {
-  let delayMs = 500;
-  let said: string | null = null;
-  for (;;) {
-    try {
-      const driver = await connect();
-      if (said !== null) onWait(null);
-      return driver;
-    } catch (err) {
-      if (!(err instanceof DockerUnavailableError || err instanceof DockerTimeoutError)) throw err;
-      const reason = `waiting for the Docker engine: ${err.message}`;
-      if (reason !== said) onWait(reason);
-      said = reason;
-      await new Promise((r) => setTimeout(r, delayMs));
-      delayMs = Math.min(delayMs * 2, 10_000);
-    }
+async function observeServices(
+  driver: DockerDriver,
+  instanceId: string,
+): Promise<{ managed: ManagedContainer[]; observedBy: Map<string, ObservedContainer[]> }> {
+  const managed = (await driver.listManaged(instanceId)).filter((c) => c.service !== SELF);
+  const observedBy = new Map<string, ObservedContainer[]>();
+  for (const c of managed) {
+    const list = observedBy.get(c.service) ?? [];
+    list.push({ id: c.id, name: c.name, running: c.state === 'running' });
+    observedBy.set(c.service, list);
   }
-}
-
-function observe(c: ManagedContainer): ObservedContainer {
-  return { id: c.id, name: c.name, running: c.state === 'running' };
-}
-
-function short(id: string | undefined | null): string | undefined {
-  return id ? id.slice(0, 12) : undefined;
-}
-
-/** One line per state transition: service, old and new state, container ids, reason. */
-function logTransition(
-  log: Logger,
-  svc: Service,
-  event: Event,
-  effects: readonly Effect[],
-  view: ServiceStatus,
-): void {
-  const from = svc.last.state;
-  const changed = from !== view.state;
-  const failed =
-    'error' in event || event.type === 'containerUnhealthy' || event.type === 'containerExited';
-  if (!changed && !failed) {
-    if (effects.length > 0)
-      log.debug(
-        { service: svc.name, event: event.type, effects: effects.map((e) => e.type) },
-        `${svc.name}: ${event.type}`,
-      );
-    return;
-  }
-  const fields = {
-    service: svc.name,
-    from,
-    to: view.state,
-    reason: event.type,
-    current: short(view.current?.id),
-    next: short(view.next?.id),
-    ...(view.retryAt ? { retryAt: new Date(view.retryAt).toISOString() } : {}),
-    ...(view.lastError ? { error: view.lastError } : {}),
-    ...(view.rejected ? { rejected: true } : {}),
-  };
-  const ids = [fields.current && `current ${fields.current}`, fields.next && `next ${fields.next}`]
-    .filter(Boolean)
-    .join(', ');
-  const because = view.lastError && failed ? `: ${view.lastError.message}` : '';
-  const message = `${svc.name}: ${from} -> ${view.state} (${event.type}${ids ? `; ${ids}` : ''})${because}`;
-  if (failed) log.warn(fields, message);
-  else log.info(fields, message);
+  return { managed, observedBy };
 }

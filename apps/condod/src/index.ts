@@ -6,7 +6,9 @@
 export { startDaemon } from './daemon.js';
 export { formatPlan, plan } from './plan.js';
 export type { PlanAction, PlanEntry, PlanOptions } from './plan.js';
-export type { Daemon, DaemonEvents, DaemonOptions, ServiceStatus } from './daemon.js';
+export type { Daemon, DaemonDeps, DaemonEvents, DaemonOptions, ServiceStatus } from './daemon.js';
+export { connectEngine } from './engine-connect.js';
+export type { ConnectEngineOptions } from './engine-connect.js';
 export { SpecWatcher } from './spec-watcher.js';
 export type { SpecFile, SpecWatchEvent, SpecWatcherOptions } from './spec-watcher.js';
 export { createDockerAdapter, willRestart } from './docker-adapter.js';
