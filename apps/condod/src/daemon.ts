@@ -20,6 +20,7 @@ import {
 } from '@condo/state-machine';
 import type { SnapshotStore } from '@condo/store-sqlite';
 import { createDockerAdapter } from './docker-adapter.js';
+import { describeForeign, findForeignContainers } from './foreign-containers.js';
 import { DaemonHealth } from './health.js';
 import type { Logger } from './logger.js';
 import { MetricsFeed } from './metrics-feed.js';
@@ -385,6 +386,18 @@ export async function startDaemon(deps: DaemonDeps, opts: DaemonOptions): Promis
     log.info(
       { services: services.size, adopted: managed.length, prefixes: opts.prefixes },
       `watching ${opts.prefixes.join(', ')}`,
+    );
+    // Running containers another condo instance made for these services are never touched, but
+    // never silent either: a second condod, or a replaced state database, runs them twice.
+    void findForeignContainers(docker, instanceId, watcher.snapshot().keys()).then(
+      (found) => {
+        for (const f of found) {
+          const ids = f.containers.map((c) => c.id.slice(0, 12));
+          log.warn({ service: f.service, foreign: ids }, describeForeign(f));
+        }
+      },
+      (err: unknown) =>
+        log.warn({ err }, `could not look for other condo instances: ${String(err)}`),
     );
 
     const specWatcher = watcher;

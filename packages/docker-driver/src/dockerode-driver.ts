@@ -42,6 +42,7 @@ import {
   instanceLabelFilter,
   mergeLabels,
   LABEL_ATTEMPT,
+  LABEL_MANAGED,
   LABEL_SERVICE,
 } from './labels.js';
 import { type Clock, Semaphore, systemClock } from './limiter.js';
@@ -556,6 +557,20 @@ export class DockerodeDriver implements DockerDriver {
         this.#docker.listContainers({
           all: true,
           filters: { label },
+          abortSignal,
+        }),
+      { read: true },
+    );
+    return found.map(toManagedContainer);
+  }
+
+  async listAllManaged(): Promise<ManagedContainer[]> {
+    const found = await this.#call(
+      'list containers of every condo instance',
+      (abortSignal) =>
+        this.#docker.listContainers({
+          all: true,
+          filters: { label: [`${LABEL_MANAGED}=true`] },
           abortSignal,
         }),
       { read: true },

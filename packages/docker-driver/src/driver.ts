@@ -122,6 +122,11 @@ export interface DockerDriver {
    * optionally only those of one service and create attempt.
    */
   listManaged(instanceId: string, filter?: ManagedFilter): Promise<ManagedContainer[]>;
+  /**
+   * Every container labelled `condo.managed=true`, whatever its instance: for warnings about
+   * containers of another condod (or of a lost state database), never to act on them.
+   */
+  listAllManaged(): Promise<ManagedContainer[]>;
   /** Listens to the shared event subscription; returns the unsubscribe function. */
   subscribe(listener: DriverEventListener): () => void;
   /** Resolves once the shared event subscription is connected (opening it if needed). */
