@@ -3,6 +3,7 @@ import { connectDockerDriver, type ManagedContainer } from '@condo/docker-driver
 import { formatDiagnostic, lintSpecBytes, type ServiceSpec } from '@condo/spec-edn';
 import { parseSnapshot, type Snapshot, toServiceView } from '@condo/state-machine';
 import { openSnapshotStore } from '@condo/store-sqlite';
+import { findForeignContainers, type ForeignContainers } from './foreign-containers.js';
 import { SpecWatcher } from './spec-watcher.js';
 
 export type PlanAction =
@@ -99,19 +100,32 @@ export async function plan(opts: PlanOptions): Promise<PlanEntry[]> {
 
   const snapshots = new Map<string, Snapshot>();
   let managed: ManagedContainer[] = [];
-  if (existsSync(opts.statePath)) {
-    const store = openSnapshotStore({ path: opts.statePath });
+  const foreign = new Map<string, ForeignContainers>();
+  const hasState = existsSync(opts.statePath);
+  const store = hasState ? openSnapshotStore({ path: opts.statePath }) : null;
+  try {
+    for (const r of store?.loadAll() ?? []) snapshots.set(r.service, parseSnapshot(r.snapshot));
+    // With a saved state the engine is needed; without one it only adds the warning below, so
+    // a plan is still made when no engine answers.
+    const driver = await connectDockerDriver(opts.docker ? { endpoint: opts.docker } : {}).catch(
+      (err: unknown) => {
+        if (store) throw err;
+        return null;
+      },
+    );
     try {
-      for (const r of store.loadAll()) snapshots.set(r.service, parseSnapshot(r.snapshot));
-      const driver = await connectDockerDriver(opts.docker ? { endpoint: opts.docker } : {});
-      try {
-        managed = await driver.listManaged(store.instanceId);
-      } finally {
-        await driver.close();
-      }
+      if (store && driver) managed = await driver.listManaged(store.instanceId);
+      // Running containers another condo instance made for these services (all of them, with
+      // a new state database): a create beside them runs the service twice.
+      const found = driver
+        ? await findForeignContainers(driver, store?.instanceId ?? '', files.keys())
+        : [];
+      for (const f of found) foreign.set(f.service, f);
     } finally {
-      store.close();
+      await driver?.close();
     }
+  } finally {
+    store?.close();
   }
   const running = new Set(managed.filter((c) => c.state === 'running').map((c) => c.id));
   const containersOf = (service: string) => managed.filter((c) => c.service === service);
@@ -132,11 +146,15 @@ export async function plan(opts: PlanOptions): Promise<PlanEntry[]> {
     const spec = f.spec!;
     if (!current || !running.has(current.id)) {
       const dead = current ? `; ${short(current.id)} is not running` : '';
+      const others = foreign.get(service);
+      const twice = others
+        ? `; beside ${others.containers.map((c) => short(c.id)).join(', ')} of another condo instance: the service would run twice`
+        : '';
       entries.push({
         service,
         action: 'create',
         file: f.file,
-        detail: `${spec.container['Image'] as string}${dead}`,
+        detail: `${spec.container['Image'] as string}${dead}${twice}`,
       });
       continue;
     }
