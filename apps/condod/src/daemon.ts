@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import type { DockerDriver, ManagedContainer } from '@condo/docker-driver';
 import { createMetrics, type ApiMetrics, type HealthReport } from '@condo/http-api';
-import { formatDiagnostic, lintSpecBytes } from '@condo/spec-edn';
+import { lintSpecBytes } from '@condo/spec-edn';
 import {
   ServiceRunner,
   initial,
@@ -20,6 +20,7 @@ import {
 } from '@condo/state-machine';
 import type { SnapshotStore } from '@condo/store-sqlite';
 import { createDockerAdapter } from './docker-adapter.js';
+import { logDiagnostics } from './diagnostics-log.js';
 import { describeForeign, findForeignContainers } from './foreign-containers.js';
 import { DaemonHealth } from './health.js';
 import type { Logger } from './logger.js';
@@ -118,7 +119,7 @@ interface Service {
   file: string | null;
   /** The snapshot after the last transition (the one before the transition being handled). */
   last: Snapshot;
-  /** Hash of the spec file whose errors were last logged: each bad revision is logged once. */
+  /** Hash of the spec file whose diagnostics were last logged: each revision is logged once. */
   loggedErrorsFor: string | null;
   feed: MetricsFeed;
 }
@@ -246,14 +247,15 @@ export async function startDaemon(deps: DaemonDeps, opts: DaemonOptions): Promis
       recordOwner(spec.service, spec.file);
       // The one strict decoder of @condo/spec-edn, as condo-lint reads files.
       const result = lintSpecBytes(spec.bytes, { fileName: spec.file, name: spec.service });
-      for (const w of result.warnings) log.warn({ service: spec.service }, formatDiagnostic(w));
+      // Warnings and errors are logged once per change of the file (a rescan that reads the
+      // same bytes again says nothing), at most 10 lines each.
+      const fresh = svc.loggedErrorsFor !== spec.hash;
+      svc.loggedErrorsFor = spec.hash;
+      if (fresh) logDiagnostics(log, spec.service, 'warn', result.warnings);
       if (!result.spec) {
         // An invalid file never takes down what runs: the service keeps its containers and
         // state; the error is logged once per change of the file and shown as lastError.
-        if (svc.loggedErrorsFor !== spec.hash) {
-          for (const e of result.errors) log.error({ service: spec.service }, formatDiagnostic(e));
-          svc.loggedErrorsFor = spec.hash;
-        }
+        if (fresh) logDiagnostics(log, spec.service, 'error', result.errors);
         const first = result.errors[0];
         svc.runner.send({
           type: 'specInvalid',
@@ -269,7 +271,6 @@ export async function startDaemon(deps: DaemonDeps, opts: DaemonOptions): Promis
         });
         return;
       }
-      svc.loggedErrorsFor = null;
       svc.runner.send({ type: 'specChanged', spec: result.spec });
     };
 

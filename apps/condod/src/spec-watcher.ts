@@ -258,12 +258,17 @@ export class SpecWatcher {
       let identity: string;
       try {
         const st = await stat(file); // follows symlinks: a link to a file is a spec
-        if (!st.isFile()) {
+        if (st.isDirectory()) {
           // A directory named x.edn is not a spec; but where a spec was, it is not its removal.
           if (owner?.file !== file) continue;
-          throw Object.assign(new Error(`EISDIR: not a regular file, ${file}`), {
-            code: st.isDirectory() ? 'EISDIR' : 'EINVAL',
-          });
+          throw codeError('EISDIR', `EISDIR: not a regular file, ${file}`);
+        }
+        if (!st.isFile()) {
+          // A FIFO, socket or device is an error of its service (never opened here).
+          throw codeError(
+            'ERR_CONDO_SPEC_NOT_A_FILE',
+            `${file} is not a regular file (a FIFO, socket or device)`,
+          );
         }
         // ctime moves on every write and can't be set back: cp -p and fixed timestamps are seen.
         identity = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
