@@ -132,9 +132,8 @@ export function startExposure(daemon: Daemon, config: ExposureConfig, log: Logge
     const text = JSON.stringify(json);
     if (published.get(service) === text) return;
     published.set(service, text);
-    // The /v1/state entry as it is; @condo/types still describes `health` as optional where the
-    // API writes null for "not known", which the store and its readers take as it is.
-    exporter.publish(service, json as unknown as Parameters<typeof exporter.publish>[1]);
+    // The /v1/state entry as it is (@condo/types' `ServiceSnapshot`: `health` null when not known).
+    exporter.publish(service, json);
   };
   const onTransition = (service: string, status: ServiceStatus) => {
     const waiting = unsaved.has(service);
