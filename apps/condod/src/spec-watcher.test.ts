@@ -10,11 +10,14 @@ import {
   utimes,
   writeFile,
 } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { Cleanups, makeSpecDir, type SpecDir } from '@condo/test-utils';
 import { isSpecFileName } from '@condo/spec-edn';
 import { SpecWatcher, type SpecWatchEvent } from './spec-watcher.js';
 
+const execFileAsync = promisify(execFile);
 const cleanups = new Cleanups();
 afterEach(() => cleanups.run());
 
@@ -359,5 +362,187 @@ describe('SpecWatcher', () => {
     expect(seen.filter((e) => e.startsWith('changed'))).toHaveLength(2);
     expect(seen.at(-1)).toMatch(/^changed web|^readable/);
     expect(w.watcher.complete()).toBe(true);
+  });
+});
+
+/** Live watching, without the periodic rescan: each change must be seen within `PROMPT_MS`. */
+const PROMPT_MS = 1500;
+
+describe('SpecWatcher: live watching comes back and covers every kind of change', () => {
+  it('a prefix moved away and back is watched live again, and health says so meanwhile', async () => {
+    const dir = await specDir({ 'web.edn': 'v1' });
+    const w = await startWatcher([dir.path]);
+    expect(w.watcher.problems()).toEqual([]);
+    const moved = `${dir.path}.old`;
+    await rename(dir.path, moved);
+    cleanups.add(() => rename(moved, dir.path).catch(() => undefined));
+    await w.waitFor((e) => e.type === 'unreadable', PROMPT_MS);
+    expect(w.watcher.problems()).not.toEqual([]);
+    await rename(moved, dir.path);
+    await w.waitFor((e) => e.type === 'readable', PROMPT_MS);
+    expect(w.watcher.problems()).toEqual([]);
+    await dir.write('web.edn', 'v2');
+    await w.waitFor((e) => e.type === 'changed' && e.spec.bytes.toString() === 'v2', PROMPT_MS);
+    await dir.write('web.edn', 'v3');
+    await w.waitFor((e) => e.type === 'changed' && e.spec.bytes.toString() === 'v3', PROMPT_MS);
+    expect(w.events.filter((e) => e.type === 'removed')).toEqual([]);
+  });
+
+  it('a prefix directory replaced by a new one is watched live (the new directory)', async () => {
+    const dir = await specDir({ 'web.edn': 'v1' });
+    const w = await startWatcher([dir.path]);
+    const moved = `${dir.path}.old`;
+    await rename(dir.path, moved);
+    cleanups.add(() => rm(moved, { recursive: true, force: true }));
+    await mkdir(dir.path);
+    await writeFile(path.join(dir.path, 'web.edn'), 'v2');
+    await w.waitFor((e) => e.type === 'changed' && e.spec.bytes.toString() === 'v2', PROMPT_MS);
+    await dir.write('web.edn', 'v3');
+    await w.waitFor((e) => e.type === 'changed' && e.spec.bytes.toString() === 'v3', PROMPT_MS);
+    expect(w.watcher.problems()).toEqual([]);
+  });
+
+  it('a prefix missing at start is watched live once it appears', async () => {
+    const parent = await specDir();
+    const prefix = path.join(parent.path, 'later');
+    const w = await startWatcher([prefix]);
+    expect(w.watcher.problems()).not.toEqual([]);
+    await mkdir(prefix);
+    await writeFile(path.join(prefix, 'web.edn'), 'v1');
+    await w.waitFor((e) => e.type === 'changed' && e.spec.bytes.toString() === 'v1', PROMPT_MS);
+    await writeFile(path.join(prefix, 'web.edn'), 'v2');
+    await w.waitFor((e) => e.type === 'changed' && e.spec.bytes.toString() === 'v2', PROMPT_MS);
+    expect(w.watcher.problems()).toEqual([]);
+  });
+
+  it('sees cp -p (same size and mtime, only the ctime moves) at once', async () => {
+    const dir = await specDir({ 'web.edn': 'v1' });
+    const file = path.join(dir.path, 'web.edn');
+    const fixed = new Date('2024-01-01T00:00:00Z');
+    await utimes(file, fixed, fixed);
+    const w = await startWatcher([dir.path]);
+    const other = path.join(dir.path, 'other');
+    await writeFile(other, 'v2');
+    await utimes(other, fixed, fixed);
+    await execFileAsync('cp', ['-p', other, file]);
+    await w.waitFor((e) => e.type === 'changed' && e.spec.bytes.toString() === 'v2', PROMPT_MS);
+  });
+
+  it('sees a prefix that is a symlink switched to another directory (ln -sfn + mv -T)', async () => {
+    const root = await specDir();
+    for (const [rel, v] of [
+      ['rel1', 'v1'],
+      ['rel2', 'v2'],
+      ['rel3', 'v3'],
+    ]) {
+      await mkdir(path.join(root.path, rel));
+      await writeFile(path.join(root.path, rel, 'web.edn'), v);
+    }
+    await symlink('rel1', path.join(root.path, 'cur'));
+    const w = await startWatcher([path.join(root.path, 'cur')]);
+    for (const rel of ['rel2', 'rel3']) {
+      await symlink(rel, path.join(root.path, 'cur.new'));
+      await rename(path.join(root.path, 'cur.new'), path.join(root.path, 'cur'));
+      const v = rel.replace('rel', 'v');
+      await w.waitFor((e) => e.type === 'changed' && e.spec.bytes.toString() === v, PROMPT_MS);
+    }
+    // The new target is watched live.
+    await writeFile(path.join(root.path, 'rel3', 'web.edn'), 'v4');
+    await w.waitFor((e) => e.type === 'changed' && e.spec.bytes.toString() === 'v4', PROMPT_MS);
+    expect(w.events.filter((e) => e.type === 'removed')).toEqual([]);
+  });
+
+  it('sees a Kubernetes-style ..data swap at once, again and again', async () => {
+    const dir = await specDir();
+    const version = async (n: number) => {
+      const v = `..2024_01_01_00_00_0${n}.123`;
+      await mkdir(path.join(dir.path, v));
+      await writeFile(path.join(dir.path, v, 'web.edn'), `v${n}`);
+      return v;
+    };
+    const first = await version(1);
+    await symlink(first, path.join(dir.path, '..data'));
+    await symlink('..data/web.edn', path.join(dir.path, 'web.edn'));
+    const w = await startWatcher([dir.path]);
+    let old = first;
+    for (const n of [2, 3]) {
+      const v = await version(n);
+      await symlink(v, path.join(dir.path, '..data_tmp'));
+      await rename(path.join(dir.path, '..data_tmp'), path.join(dir.path, '..data'));
+      await rm(path.join(dir.path, old), { recursive: true });
+      old = v;
+      await w.waitFor(
+        (e) => e.type === 'changed' && e.spec.bytes.toString() === `v${n}`,
+        PROMPT_MS,
+      );
+    }
+  });
+
+  it('sees an in-place edit of the file a spec symlink points to (in a subdirectory)', async () => {
+    const dir = await specDir();
+    await mkdir(path.join(dir.path, 'sub'));
+    await writeFile(path.join(dir.path, 'sub', 'db.edn'), 'v1');
+    await symlink('sub/db.edn', path.join(dir.path, 'db.edn'));
+    const w = await startWatcher([dir.path]);
+    for (const v of ['v2', 'v3']) {
+      await writeFile(path.join(dir.path, 'db.edn'), v); // through the link
+      await w.waitFor((e) => e.type === 'changed' && e.spec.bytes.toString() === v, PROMPT_MS);
+    }
+  });
+
+  it('keeps a service whose symlink dangles (target gone), as unreadable', async () => {
+    const dir = await specDir();
+    await mkdir(path.join(dir.path, 'sub'));
+    await writeFile(path.join(dir.path, 'sub', 'db.edn'), 'v1');
+    await symlink('sub/db.edn', path.join(dir.path, 'db.edn'));
+    const w = await startWatcher([dir.path], { removalGraceMs: 100 });
+    await rm(path.join(dir.path, 'sub'), { recursive: true });
+    const seen = await w.settle(500);
+    expect(seen.filter((e) => e.startsWith('removed'))).toEqual([]);
+    expect(seen.filter((e) => e.startsWith('unreadable'))).toEqual(['unreadable db.edn']);
+    expect(w.watcher.claimed().has('db')).toBe(true);
+    // The target back: readable again. The link itself gone: removed after the grace period.
+    await mkdir(path.join(dir.path, 'sub'));
+    await writeFile(path.join(dir.path, 'sub', 'db.edn'), 'v2');
+    await w.waitFor((e) => e.type === 'changed' && e.spec.bytes.toString() === 'v2', PROMPT_MS);
+    await unlink(path.join(dir.path, 'db.edn'));
+    await w.waitFor((e) => e.type === 'removed' && e.service === 'db', PROMPT_MS);
+  });
+
+  it('a dangling symlink at start claims its service', async () => {
+    const dir = await specDir();
+    await symlink('sub/db.edn', path.join(dir.path, 'db.edn'));
+    const w = await startWatcher([dir.path]);
+    expect(w.watcher.claimed().has('db')).toBe(true);
+    expect(w.events.map(describeEvent)).toEqual(['unreadable db.edn']);
+  });
+
+  it('hands a service over when its unchanged file moves to another prefix (no removal)', async () => {
+    const one = await specDir({ 'dup.edn': 'same' });
+    const two = await specDir();
+    const w = await startWatcher([one.path, two.path], { removalGraceMs: 200 });
+    await rename(path.join(one.path, 'dup.edn'), path.join(two.path, 'dup.edn'));
+    await w.waitFor((e) => e.type === 'changed' && e.spec.prefix === two.path, PROMPT_MS);
+    const seen = await w.settle(500);
+    expect(seen.filter((e) => e.startsWith('removed'))).toEqual([]);
+    expect(w.watcher.snapshot().get('dup')?.file).toBe(path.join(two.path, 'dup.edn'));
+    // The heir is followed as the owner: its edits are changes, its removal a removal.
+    await two.write('dup.edn', 'edited');
+    await w.waitFor((e) => e.type === 'changed' && e.spec.bytes.toString() === 'edited', PROMPT_MS);
+    await two.remove('dup.edn');
+    await w.waitFor((e) => e.type === 'removed' && e.service === 'dup', PROMPT_MS);
+  });
+
+  it('hands a service over to a different file in another prefix as a change, not a removal', async () => {
+    const one = await specDir({ 'dup.edn': 'from one' });
+    const two = await specDir({ 'dup.edn': 'from two' });
+    const w = await startWatcher([one.path, two.path], { removalGraceMs: 200 });
+    await one.remove('dup.edn');
+    await w.waitFor(
+      (e) => e.type === 'changed' && e.spec.bytes.toString() === 'from two',
+      PROMPT_MS,
+    );
+    const seen = await w.settle(500);
+    expect(seen.filter((e) => e.startsWith('removed'))).toEqual([]);
   });
 });

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { constants, lstatSync } from 'node:fs';
-import { open, readdir, readlink, realpath, stat } from 'node:fs/promises';
+import { constants, lstatSync, watch, type FSWatcher } from 'node:fs';
+import { lstat, open, readdir, readlink, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { watch, type FSWatcher } from 'chokidar';
 import { DEFAULT_MAX_BYTES, isSpecFileName } from '@condo/spec-edn';
 
 /** One spec file as read from a prefix. */
@@ -53,6 +52,17 @@ export interface SpecWatcherOptions {
   removalGraceMs?: number;
   /** Full rescan of every prefix, the safety net for missed events (0 disables). */
   rescanIntervalMs?: number;
+  /**
+   * How often each prefix's live watch is checked (ms, default 1000): a prefix that came back,
+   * was replaced or is a symlink switched to another directory is watched again, and rescanned.
+   */
+  watchCheckMs?: number;
+}
+
+/** A live file-system watch on one directory, and which directory (dev:ino) it is. */
+interface LiveWatch {
+  watcher: FSWatcher;
+  id: string;
 }
 
 interface Known {
@@ -68,14 +78,23 @@ interface Known {
  * Follows the `*.edn` files of one or more prefixes and reports additions, changes and
  * removals, each once.
  *
- * File-system events only trigger a rescan of their prefix; the rescan (readdir + stat, reading
- * only files whose identity changed) is the single source of truth. That one path handles
- * in-place writes, rename-into-place (consul-template), symlink swaps (Kubernetes config maps),
- * and, run periodically, events the OS never delivered. The periodic rescan reads and hashes
- * every file, so even a rewrite that keeps size, mtime and ctime is seen.
+ * Every file-system event in a prefix (any entry, hidden ones such as Kubernetes' `..data`
+ * included) and every event on the prefix's own name in its parent directory only triggers a
+ * rescan of that prefix; the rescan (readdir + stat, reading only files whose identity — inode,
+ * size, mtime, ctime — changed) is the single source of truth. That one path handles in-place
+ * writes, `cp -p`, rename-into-place (consul-template), symlink swaps inside the prefix
+ * (Kubernetes config maps) and of the prefix itself (`ln -sfn new cur.new && mv -T cur.new
+ * cur`), and, run periodically, events the OS never delivered. The periodic rescan reads and
+ * hashes every file, so even a rewrite that keeps size, mtime and ctime is seen.
  *
- * Only a file that is gone (ENOENT) for the whole grace period is removed. A file or prefix that
- * exists but cannot be read keeps its services, and is reported once.
+ * The live watch follows the directory a prefix names now: after each scan, and every
+ * `watchCheckMs`, a prefix that is missing, replaced or switched is watched again. While a prefix
+ * has no live watch, {@link SpecWatcher.problems} says so.
+ *
+ * Only a file whose directory entry is gone (ENOENT on lstat) for the whole grace period is
+ * removed; when another prefix holds a file of the same name, the service is handed over to it
+ * instead (a `changed`, never a `removed`). A file or prefix that exists but cannot be read (a
+ * symlink whose target is missing included) keeps its services, and is reported once.
  */
 export class SpecWatcher {
   readonly #opts: Required<Omit<SpecWatcherOptions, 'owners'>>;
@@ -90,11 +109,17 @@ export class SpecWatcher {
   /** path (prefix or file) -> the error code it was last reported unreadable with. */
   readonly #unreadable = new Map<string, string>();
   #scanning: Promise<void> = Promise.resolve();
-  #watcher: FSWatcher | undefined;
+  /** prefix -> the live watch of the directory it names. */
+  readonly #live = new Map<string, LiveWatch>();
+  /** prefix -> why it has no live watch (an error code), while it has none. */
+  readonly #liveLost = new Map<string, string>();
+  /** parent directory -> the watch that sees its prefixes renamed, replaced or switched. */
+  readonly #parents = new Map<string, LiveWatch>();
+  /** prefix -> watches of the directories inside it that its symlinked spec files lead into. */
+  readonly #targets = new Map<string, Map<string, LiveWatch>>();
   #interval: NodeJS.Timeout | undefined;
+  #watchCheck: NodeJS.Timeout | undefined;
   #closed = false;
-  /** The file watch's own failure (chokidar `error`), if any. */
-  #watchError: Error | undefined;
   /** When the last full rescan finished (ms since the epoch; 0 before the first). */
   #lastFullScanAt = 0;
 
@@ -104,6 +129,7 @@ export class SpecWatcher {
       debounceMs: 20,
       removalGraceMs: 500,
       rescanIntervalMs: 30_000,
+      watchCheckMs: 1000,
       ...options,
       prefixes: options.prefixes.map((p) => path.resolve(p)),
     };
@@ -111,30 +137,13 @@ export class SpecWatcher {
 
   /** Scans every prefix (reporting what it holds), then follows changes. */
   async start(): Promise<void> {
+    // Watched first, so nothing that changes during the first scan goes unseen.
+    for (const prefix of this.#opts.prefixes) await this.#arm(prefix);
     for (const prefix of this.#opts.prefixes) await this.#enqueueScan(prefix, false);
-    this.#watcher = watch([...this.#opts.prefixes], {
-      ignoreInitial: true,
-      depth: 0,
-      // We re-read the directory ourselves; chokidar's own atomic-write and write-finish
-      // heuristics would only add latency.
-      atomic: false,
-      awaitWriteFinish: false,
-    });
-    for (const event of ['add', 'change', 'unlink', 'addDir', 'unlinkDir'] as const) {
-      this.#watcher.on(event, (p: string) => this.#scheduleRescan(this.#prefixOf(p)));
+    if (this.#opts.watchCheckMs > 0) {
+      this.#watchCheck = setInterval(() => void this.#checkWatches(), this.#opts.watchCheckMs);
+      this.#watchCheck.unref();
     }
-    this.#watcher.on('error', (err: unknown) => {
-      const error = toError(err) as NodeJS.ErrnoException;
-      // A file chokidar can't follow (a symlink loop, EACCES) is the scan's to report; out of
-      // watches or descriptors means changes go unseen until the periodic rescan.
-      if (!['ENOSPC', 'EMFILE', 'ENFILE', undefined].includes(error.code)) {
-        for (const prefix of this.#opts.prefixes) this.#scheduleRescan(prefix);
-        return;
-      }
-      this.#watchError = error;
-      this.#emit({ type: 'unreadable', path: '', error, services: [] });
-    });
-    await new Promise<void>((resolve) => this.#watcher!.once('ready', () => resolve()));
     if (this.#opts.rescanIntervalMs > 0) {
       this.#interval = setInterval(() => void this.rescanAll(), this.#opts.rescanIntervalMs);
       this.#interval.unref();
@@ -165,14 +174,21 @@ export class SpecWatcher {
   }
 
   /**
-   * The watcher's own health, for `/healthz`: the prefixes it can't list, a file-watch error,
-   * a periodic rescan that has not completed for three intervals.
+   * The watcher's own health, for `/healthz`: the prefixes it can't list, the prefixes without a
+   * live watch (only the periodic rescan would see their changes), a periodic rescan that has not
+   * completed for three intervals. Empty when all is well.
    */
   problems(now = Date.now()): string[] {
-    const out = this.#opts.prefixes
-      .filter((p) => this.#unreadable.has(p))
-      .map((p) => `cannot list ${p} (${this.#unreadable.get(p)})`);
-    if (this.#watchError) out.push(`file watch failed: ${this.#watchError.message}`);
+    const out: string[] = [];
+    for (const p of this.#opts.prefixes) {
+      const unreadable = this.#unreadable.get(p);
+      if (unreadable !== undefined) out.push(`cannot list ${p} (${unreadable})`);
+      else if (!this.#live.has(p)) {
+        out.push(
+          `no live watch of ${p} (${this.#liveLost.get(p) ?? 'not armed'}): its changes are seen only by the periodic rescan`,
+        );
+      }
+    }
     const every = this.#opts.rescanIntervalMs;
     if (every > 0 && this.#lastFullScanAt > 0 && now - this.#lastFullScanAt > 3 * every) {
       out.push(`no full rescan for ${Math.round((now - this.#lastFullScanAt) / 1000)} s`);
@@ -183,19 +199,98 @@ export class SpecWatcher {
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#interval);
+    clearInterval(this.#watchCheck);
     for (const t of this.#rescanTimers.values()) clearTimeout(t);
     for (const t of this.#pendingRemovals.values()) clearTimeout(t);
-    await this.#watcher?.close();
+    const targets = [...this.#targets.values()].flatMap((t) => [...t.values()]);
+    for (const live of [...this.#live.values(), ...this.#parents.values(), ...targets]) {
+      live.watcher.close();
+    }
+    this.#live.clear();
+    this.#parents.clear();
+    this.#targets.clear();
     await this.#scanning;
   }
 
-  #prefixOf(p: string): string {
-    const resolved = path.resolve(p);
-    return (
-      this.#opts.prefixes.find((prefix) => resolved === prefix) ??
-      this.#opts.prefixes.find((prefix) => path.dirname(resolved) === prefix) ??
-      path.dirname(resolved)
-    );
+  /**
+   * Makes sure `prefix`, and its parent directory, are watched as they are now: a watch on a
+   * directory the name no longer leads to (moved away, replaced, a symlink switched) is
+   * replaced. True when a new watch of the prefix was set up (what happened before it may have
+   * gone unseen: the caller rescans).
+   */
+  async #arm(prefix: string): Promise<boolean> {
+    if (this.#closed) return false;
+    const parent = path.dirname(prefix);
+    await this.#follow(this.#parents, parent, (name) => {
+      for (const p of this.#opts.prefixes) {
+        if (path.dirname(p) === parent && (name === null || name === path.basename(p))) {
+          this.#scheduleRescan(p);
+        }
+      }
+    });
+    const armed = await this.#follow(this.#live, prefix, () => this.#scheduleRescan(prefix));
+    if (armed === true) this.#liveLost.delete(prefix);
+    else if (armed !== false && this.#liveLost.get(prefix) !== armed) {
+      this.#liveLost.set(prefix, armed);
+      // Out of inotify watches or descriptors: logged once per code (a missing or unreadable
+      // prefix is the scan's to report).
+      if (!['ENOENT', 'ENOTDIR', 'EACCES', 'EPERM', 'ELOOP'].includes(armed)) {
+        const error = codeError(
+          armed,
+          `cannot watch ${prefix} (${armed}): its changes are seen only by the periodic rescan`,
+        );
+        this.#emit({ type: 'unreadable', path: '', error, services: [] });
+      }
+    }
+    return armed === true;
+  }
+
+  /**
+   * Watches directory `dir` in `watches` (replacing a watch of what `dir` named before).
+   * Returns true for a new watch, false when the existing one still fits, or the error code
+   * when `dir` can't be watched now (its old watch is dropped).
+   */
+  async #follow(
+    watches: Map<string, LiveWatch>,
+    dir: string,
+    onEvent: (name: string | null) => void,
+  ): Promise<boolean | string> {
+    const current = watches.get(dir);
+    let id: string;
+    try {
+      const st = await stat(dir);
+      if (!st.isDirectory()) throw codeError('ENOTDIR', `${dir} is not a directory`);
+      id = `${st.dev}:${st.ino}`;
+    } catch (err) {
+      current?.watcher.close();
+      watches.delete(dir);
+      return (err as NodeJS.ErrnoException).code ?? 'EIO';
+    }
+    if (current?.id === id || this.#closed) return false;
+    current?.watcher.close();
+    watches.delete(dir);
+    try {
+      // Stat before watch: a switch in between leaves a stale id, which the next check fixes.
+      const watcher = watch(dir, { persistent: false }, (_type, name) =>
+        onEvent(typeof name === 'string' ? name : null),
+      );
+      watcher.on('error', () => {
+        watcher.close();
+        if (watches.get(dir)?.watcher === watcher) watches.delete(dir);
+        onEvent(null);
+      });
+      watches.set(dir, { watcher, id });
+      return true;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code ?? 'EIO';
+    }
+  }
+
+  /** Re-arms what needs it; a prefix watched anew is rescanned (its changes may have been missed). */
+  async #checkWatches(): Promise<void> {
+    for (const prefix of this.#opts.prefixes) {
+      if (await this.#arm(prefix)) this.#scheduleRescan(prefix);
+    }
   }
 
   #scheduleRescan(prefix: string): void {
@@ -235,8 +330,17 @@ export class SpecWatcher {
     return this.#unreadable.delete(p);
   }
 
-  /** `full`: read and hash every file, not only those whose identity changed. */
+  /**
+   * `full`: read and hash every file, not only those whose identity changed. Then the prefix's
+   * live watch is made to follow what the prefix names now (rescanned again when it had to be
+   * set up anew).
+   */
   async #scan(prefix: string, full: boolean): Promise<void> {
+    await this.#scanOnce(prefix, full);
+    if (await this.#arm(prefix)) this.#scheduleRescan(prefix);
+  }
+
+  async #scanOnce(prefix: string, full: boolean): Promise<void> {
     let names: string[];
     try {
       names = (await readdir(prefix)).filter(isSpecFileName);
@@ -251,6 +355,8 @@ export class SpecWatcher {
     if (prefixRecovered) this.#emit({ type: 'readable', path: prefix });
 
     const present = new Set<string>();
+    /** Directories inside the prefix that its symlinked spec files lead into. */
+    const targetDirs = new Set<string>();
     for (const name of names) {
       const file = path.join(prefix, name);
       const service = name.slice(0, -'.edn'.length);
@@ -272,8 +378,10 @@ export class SpecWatcher {
         }
         // ctime moves on every write and can't be set back: cp -p and fixed timestamps are seen.
         identity = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
-      } catch (err) {
-        if (isGone(err)) continue; // vanished between readdir and stat: absent
+      } catch (caught) {
+        // Vanished between readdir and stat: absent. A symlink whose target is missing: an error.
+        const err = isGone(caught) ? await danglingOrGone(file, caught) : caught;
+        if (err === null) continue;
         present.add(file);
         this.#cancelRemoval(file);
         if (this.#claim(service, file, prefix, owner)) this.#reportUnreadable(file, err, [service]);
@@ -282,6 +390,8 @@ export class SpecWatcher {
       present.add(file);
       this.#cancelRemoval(file);
       if (!this.#claim(service, file, prefix, owner)) continue;
+      const targetDir = await linkTargetDir(file, prefix);
+      if (targetDir !== null) targetDirs.add(targetDir);
       const known = this.#owned.get(service)!;
       const wasUnreadable = this.#unreadable.has(file) || prefixRecovered;
       if (!full && !wasUnreadable && known.spec && known.identity === identity) continue;
@@ -289,8 +399,9 @@ export class SpecWatcher {
       let bytes: Buffer;
       try {
         bytes = await readSpecFile(file, prefix);
-      } catch (err) {
-        if (!isGone(err)) this.#reportUnreadable(file, err, [service]);
+      } catch (caught) {
+        const err = isGone(caught) ? await danglingOrGone(file, caught) : caught;
+        if (err !== null) this.#reportUnreadable(file, err, [service]);
         continue;
       }
       const hash = createHash('sha256').update(bytes).digest('hex');
@@ -311,6 +422,18 @@ export class SpecWatcher {
     }
     for (const file of this.#conflicts.keys()) {
       if (path.dirname(file) === prefix && !present.has(file)) this.#conflicts.delete(file);
+    }
+    // An edit through a link (`web.edn -> sub/web.edn`) happens in `sub`, not in the prefix.
+    const targets = this.#targets.get(prefix) ?? new Map<string, LiveWatch>();
+    this.#targets.set(prefix, targets);
+    for (const [dir, live] of targets) {
+      if (!targetDirs.has(dir)) {
+        live.watcher.close();
+        targets.delete(dir);
+      }
+    }
+    for (const dir of targetDirs) {
+      await this.#follow(targets, dir, () => this.#scheduleRescan(prefix));
     }
   }
 
@@ -358,22 +481,27 @@ export class SpecWatcher {
   async #confirmRemoval(service: string, file: string): Promise<void> {
     const known = this.#owned.get(service);
     if (this.#closed || known?.file !== file) return;
-    // Only ENOENT (or a path component that is no directory any more) means gone.
-    const gone = await stat(file).then(
+    // Only a directory entry that is gone (ENOENT on lstat: a dangling symlink is still there)
+    // means gone.
+    const gone = await lstat(file).then(
       () => false,
       (err: unknown) => isGone(err),
     );
     if (!gone || this.#unreadable.has(known.prefix)) return;
     this.#owned.delete(service);
     this.#unreadable.delete(file);
-    this.#emit({ type: 'removed', service, file });
-    // A file of the same service waiting in another prefix takes over (scanned right away,
-    // inside this same queue step).
-    const heir = [...this.#conflicts].find(([, owner]) => owner === file);
-    if (heir) {
-      this.#conflicts.delete(heir[0]);
-      await this.#scan(path.dirname(heir[0]), false);
+    // A file of the same service in another prefix (the file moved there, or a duplicate that
+    // waited) takes over without a removal: scanned right away, inside this same queue step, it
+    // reports a `changed` (same bytes: the caller's canonical comparison finds nothing to do).
+    const name = path.basename(file);
+    for (const prefix of this.#opts.prefixes) {
+      const heir = path.join(prefix, name);
+      if (heir === file || !existsAtAll(heir)) continue;
+      this.#conflicts.delete(heir);
+      await this.#scanOnce(prefix, false);
+      if (this.#owned.has(service)) return;
     }
+    this.#emit({ type: 'removed', service, file });
   }
 
   #emit(event: SpecWatchEvent): void {
@@ -433,6 +561,42 @@ async function readSpecFile(file: string, prefix: string): Promise<Buffer> {
 
 function codeError(code: string, message: string): NodeJS.ErrnoException {
   return Object.assign(new Error(message), { code });
+}
+
+/**
+ * The directory a symlinked spec file leads into, when that is inside the prefix but not the
+ * prefix itself (`web.edn -> ..data/web.edn`); null otherwise (not a link, outside, an error).
+ */
+async function linkTargetDir(file: string, prefix: string): Promise<string | null> {
+  try {
+    if (!(await lstat(file)).isSymbolicLink()) return null;
+    const dir = path.dirname(await realpath(file));
+    const inside = path.relative(await realpath(prefix), dir);
+    if (inside === '' || inside.split(path.sep)[0] === '..' || path.isAbsolute(inside)) {
+      return null;
+    }
+    return dir;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * For a path that stat or open found missing: null when its directory entry is gone too (it is
+ * absent), else the error of a symlink whose target is missing (`ERR_CONDO_SPEC_DANGLING_LINK`).
+ */
+async function danglingOrGone(file: string, err: unknown): Promise<NodeJS.ErrnoException | null> {
+  try {
+    await lstat(file);
+  } catch (lstatErr) {
+    return isGone(lstatErr) ? null : toError(lstatErr);
+  }
+  const target = await readlink(file).catch(() => null);
+  if (target === null) return toError(err);
+  return codeError(
+    'ERR_CONDO_SPEC_DANGLING_LINK',
+    `${file} is a symlink to ${target}, which does not exist`,
+  );
 }
 
 function isGone(err: unknown): boolean {
