@@ -46,6 +46,23 @@ function parseLabels(values: readonly string[]): Record<string, string> {
  * can't be read right now (EACCES, ELOOP, EIO) is not: condod starts, keeps the services it may
  * hold, and reports it until it reads again.
  */
+/**
+ * `--server` is a TCP port (0: any free one); `--rescan-interval` is at least 1 s, so that the
+ * safety net never becomes a busy loop. Throws `UsageError` (exit 2).
+ */
+function checkNumbers(args: { server?: number | undefined; 'rescan-interval': number }): void {
+  const port = args.server;
+  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
+    throw new UsageError(`--server must be a port number from 0 to 65535, not ${port}`);
+  }
+  const rescan = args['rescan-interval'];
+  if (!(Number.isFinite(rescan) && rescan >= 1)) {
+    throw new UsageError(
+      `--rescan-interval must be a number of seconds, at least 1, not ${rescan}`,
+    );
+  }
+}
+
 function checkPrefixes(prefixes: readonly string[]): void {
   for (const p of prefixes) {
     let ok: boolean;
@@ -236,6 +253,7 @@ async function main(argv: string[]): Promise<number> {
   let exposure: ExposureConfig | undefined;
   try {
     checkPrefixes(prefixes);
+    checkNumbers(args);
     containerLabels = parseLabels(args['container-label'] ?? []);
     exposure = exposureConfig({
       expose: args.expose,
