@@ -46,7 +46,8 @@ export function requireToken(token: string) {
 
     const header = req.get('authorization');
     if (header !== undefined) {
-      const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+      // Node strips whitespace around header values, so the token ends the header.
+      const match = /^Bearer\s+(\S+)$/i.exec(header);
       if (match?.[1] !== undefined && sameToken(match[1], expected)) return next();
       return next(unauthorized(res));
     }

@@ -63,7 +63,7 @@ export function waitFor(options: WaitOptions): Promise<WaitResult> {
       return;
     }
     const onAbort = (): void => settle('aborted');
-    signal.addEventListener('abort', onAbort, { once: true });
+    signal.addEventListener('abort', onAbort); // removed on settling, whatever settles it
     releases.push(() => signal.removeEventListener('abort', onAbort));
 
     let lastReadFailed = false;

@@ -118,6 +118,23 @@ describe('the cookie', () => {
   });
 });
 
+describe('the cookie, edge cases', () => {
+  it('a part without "=" is no cookie of that name, even when it spells the token', async () => {
+    // The token is chosen so that a parser slicing a part without "=" would find it.
+    const running = await startApi({ apiToken: 'condo_api_tokenX' });
+    expect(await status(`${running.url}/v1/state`, { cookie: 'condo_api_tokenX' })).toBe(401);
+    expect(
+      await status(`${running.url}/v1/state`, { cookie: 'condo_api_token=condo_api_tokenX' }),
+    ).toBe(200);
+  });
+
+  it('a malformed first cookie of that name is the one that counts: 401', async () => {
+    const { url } = await api();
+    const cookie = `condo_api_token=%E0%A4%A; condo_api_token=${TOKEN}`;
+    expect(await status(`${url}/v1/state`, { cookie })).toBe(401);
+  });
+});
+
 describe('/ui?token=', () => {
   it('sets the cookie for the whole API (path /), not Secure over plain http, and redirects', async () => {
     const { url } = await api();
