@@ -112,6 +112,8 @@ export class SelfUpdate extends EventEmitter<{ changed: [] }> {
       log.info({ file: event.file }, `${event.file}: removed; no self-update pending`);
       this.#file = null;
       this.#invalidError = null;
+      // Not being in a container only mattered for the file that is gone.
+      if (this.#lastError?.code === 'ERR_CONDO_SELF_NOT_IN_CONTAINER') this.#lastError = null;
       this.#loggedInvalid = null;
       this.#want(null);
       return;

@@ -63,6 +63,13 @@ describe('self.edn outside a container', () => {
     );
     expect(condod.lines.filter((l) => WARNING.test(l.msg))).toHaveLength(1);
     expect(condod.lines.filter((l) => /suspending every service/.test(l.msg))).toHaveLength(0);
+
+    // self.edn removed: nothing is left to say, so no `self` entry (and no service counted).
+    await dir.remove('self.edn');
+    await eventually(
+      async () => (await httpGet(`${url}/v1/state`)).body as Record<string, unknown>,
+      (state) => !('self' in state),
+    );
   }, 120_000);
 });
 
