@@ -215,15 +215,18 @@ describe('createDockerAdapter create', () => {
     expect(d.calls).toEqual(['create attempt=7', 'list web 7']);
   });
 
-  it('removes the container of an aborted create, and fails', async () => {
+  it('hands the container of an abandoned create to the machine (which removes it as a stray)', async () => {
     const abort = new AbortController();
-    abort.abort();
     const d = creatingDriver(new DockerCancelledError('create', { cause: new Error('x') }), ['c9']);
-    const adapter = createDockerAdapter({ driver: d.driver, instanceId: 'i' });
-    await expect(adapter.create(spec, { op: 8, signal: abort.signal })).rejects.toMatchObject({
-      code: 'ERR_CONDO_CANCELLED',
+    const adapter = createDockerAdapter({
+      driver: d.driver,
+      instanceId: 'i',
+      cancelledCreateGraceMs: 0,
     });
-    expect(d.calls).toEqual(['create attempt=8', 'list web 8', 'remove c9']);
+    const created = adapter.create(spec, { op: 8, signal: abort.signal });
+    abort.abort();
+    await expect(created).resolves.toEqual({ id: 'c9', name: 'web_c9' });
+    expect(d.calls).toEqual(['create attempt=8', 'list web 8']);
   });
 
   it('does not look for a container when the engine refused the create', async () => {
@@ -231,6 +234,89 @@ describe('createDockerAdapter create', () => {
     const adapter = createDockerAdapter({ driver: d.driver, instanceId: 'i' });
     await expect(adapter.create(spec, { op: 9 })).rejects.toBeInstanceOf(ImageMissingError);
     expect(d.calls).toEqual(['create attempt=9']);
+  });
+});
+
+/**
+ * An engine as Docker behaves: a create it has received completes even when the request is
+ * closed, and the container shows up `createMs` after the request was sent; the request answers
+ * then (or rejects at once when its signal aborts).
+ */
+function slowEngine(createMs: number) {
+  const containers = new Map<string, { id: string; name: string; attempt: string }>();
+  let seq = 0;
+  const driver = {
+    create: (o: { attempt: string; signal?: AbortSignal }) => {
+      const c = { id: `c${++seq}`, name: `web_${seq}`, attempt: o.attempt };
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          containers.set(c.id, c);
+          resolve({ id: c.id, name: c.name });
+        }, createMs);
+        o.signal?.addEventListener('abort', () => {
+          // The request is closed; the engine goes on creating it.
+          setTimeout(() => containers.set(c.id, c), Math.max(0, createMs - 1));
+          clearTimeout(timer);
+          reject(new DockerCancelledError('create', { cause: new Error('socket closed') }));
+        });
+      });
+    },
+    listManaged: (_i: string, f: { attempt: string }) =>
+      Promise.resolve([...containers.values()].filter((c) => c.attempt === f.attempt)),
+    remove: (id: string) => {
+      containers.delete(id);
+      return Promise.resolve();
+    },
+  } as unknown as DockerDriver;
+  return { driver, containers };
+}
+
+describe('createDockerAdapter create cancelled while the engine creates', () => {
+  const spec = {
+    name: 'web',
+    hash: 'h',
+    container: { Image: 'app:1' },
+  } as unknown as ServiceSpec;
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  it.each([5, 20, 60])(
+    'cancelled %i ms after it was sent: its container is claimed or removed, never left behind',
+    async (cancelAfterMs) => {
+      const engine = slowEngine(40);
+      const adapter = createDockerAdapter({
+        driver: engine.driver,
+        instanceId: 'i',
+        cancelledCreateGraceMs: 200,
+        lateCreateChecksMs: [50, 100],
+      });
+      const abort = new AbortController();
+      const created = adapter.create(spec, { op: 3, signal: abort.signal }).then(
+        (c) => c.id,
+        () => null,
+      );
+      await sleep(cancelAfterMs);
+      abort.abort();
+      const claimed = await created;
+      await sleep(300);
+      expect([...engine.containers.keys()]).toEqual(claimed === null ? [] : [claimed]);
+    },
+  );
+
+  it('a create that hangs past the grace is abandoned; its container, once it shows up, is removed', async () => {
+    const engine = slowEngine(120);
+    const adapter = createDockerAdapter({
+      driver: engine.driver,
+      instanceId: 'i',
+      cancelledCreateGraceMs: 10,
+      lateCreateChecksMs: [50, 100, 200],
+    });
+    const abort = new AbortController();
+    const created = adapter.create(spec, { op: 4, signal: abort.signal });
+    abort.abort();
+    await expect(created).rejects.toMatchObject({ code: 'ERR_CONDO_CANCELLED' });
+    expect(engine.containers.size).toBe(0); // not there yet
+    await sleep(500);
+    expect(engine.containers.size).toBe(0); // appeared, then removed
   });
 });
 

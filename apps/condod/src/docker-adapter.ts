@@ -27,13 +27,31 @@ export interface DockerAdapterOptions {
   /** A pull answered from the local image store because the registry was unreachable. */
   onPullFallback?: (image: string, reason: string) => void;
   onPullProgress?: (image: string, event: PullProgressEvent) => void;
+  /**
+   * How long a create that was cancelled (its revision abandoned) is still given to answer
+   * before its request is abandoned, in ms (default 2000). A create the engine has received
+   * completes even when its request is closed, so it is let finish: its container then reaches
+   * the state machine, which removes it.
+   */
+  cancelledCreateGraceMs?: number;
+  /**
+   * When a create failed or was abandoned and its container was not found, the engine may
+   * still be creating it: it is looked for again after each of these delays, in ms, and
+   * removed when found (default 1 s, 5 s, 30 s, 90 s).
+   */
+  lateCreateChecksMs?: readonly number[];
 }
+
+const CANCELLED_CREATE_GRACE_MS = 2000;
+const LATE_CREATE_CHECKS_MS = [1000, 5000, 30_000, 90_000];
 
 /**
  * The state machine's `EnginePort` over `@condo/docker-driver`: the only place where the two
  * vocabularies meet. Every create is labelled with its attempt (`condo.attempt=<op>`); a create
- * that failed or timed out is looked up by that label and adopted, or removed when it was
- * abandoned. Monitoring follows a container for its whole life (`monitorContainer`).
+ * that failed, timed out or was abandoned is looked up by that label and its container handed
+ * to the state machine (which removes it when the create was abandoned); a container that shows
+ * up only later is removed then. Monitoring follows a container for its whole life
+ * (`monitorContainer`).
  */
 export function createDockerAdapter(opts: DockerAdapterOptions): EnginePort {
   const { driver, instanceId } = opts;
@@ -87,6 +105,24 @@ export function createDockerAdapter(opts: DockerAdapterOptions): EnginePort {
       );
     });
   };
+  const graceMs = opts.cancelledCreateGraceMs ?? CANCELLED_CREATE_GRACE_MS;
+  const lateChecksMs = opts.lateCreateChecksMs ?? LATE_CREATE_CHECKS_MS;
+  // Looks for the container of a failed create attempt after each of `lateChecksMs` and removes
+  // it once found: nothing claims it (its create was reported failed or cancelled).
+  const removeLateCreate = (service: string, attempt: string, check = 0) => {
+    const delayMs = lateChecksMs[check];
+    if (delayMs === undefined) return;
+    const timer = setTimeout(() => {
+      void driver
+        .listManaged(instanceId, { service, attempt })
+        .then(async ([late]) => {
+          if (!late) return removeLateCreate(service, attempt, check + 1);
+          await driver.remove(late.id, true);
+        })
+        .catch(() => removeLateCreate(service, attempt, check + 1));
+    }, delayMs);
+    timer.unref?.();
+  };
   return {
     async pull(
       image: string,
@@ -105,6 +141,17 @@ export function createDockerAdapter(opts: DockerAdapterOptions): EnginePort {
 
     async create(spec: ServiceSpec, options: { op: number; signal?: AbortSignal }) {
       const attempt = String(options.op);
+      const { signal } = options;
+      if (signal?.aborted) throw new DockerCancelledError(`create ${spec.name}`);
+      // A cancel does not close the request at once: closing a create the engine has received
+      // does not undo it (the container appears a moment later, unclaimed). It is given
+      // `graceMs` to answer; only one that hangs is abandoned.
+      const request = new AbortController();
+      let grace: ReturnType<typeof setTimeout> | undefined;
+      const onCancel = () => {
+        grace = setTimeout(() => request.abort(), graceMs);
+      };
+      signal?.addEventListener('abort', onCancel, { once: true });
       try {
         return await driver.create({
           service: spec.name,
@@ -112,18 +159,24 @@ export function createDockerAdapter(opts: DockerAdapterOptions): EnginePort {
           specHash: spec.hash,
           spec: spec.container,
           attempt,
-          ...(options.signal ? { signal: options.signal } : {}),
+          signal: request.signal,
           ...(opts.labels ? { labels: opts.labels } : {}),
         });
       } catch (err) {
         // The create may have happened although its answer was lost (a timeout, a reset, an
-        // abort after it was sent): find it by its attempt label. Adopt it unless the create
-        // was abandoned; else remove it. Either way no container is left unclaimed.
+        // abandoned request): find it by its attempt label and hand it to the state machine,
+        // which adopts it, or removes it when the create was cancelled. Not found yet, it may
+        // still be on its way: look again later and remove it then.
         if (!mayHaveHappened(err)) throw err;
-        const found = await findAttempt(driver, instanceId, spec.name, attempt);
-        if (found && !options.signal?.aborted) return { id: found.id, name: found.name };
-        if (found) await driver.remove(found.id, true);
+        const found = await findAttempt(driver, instanceId, spec.name, attempt).catch(
+          () => undefined,
+        );
+        if (found) return { id: found.id, name: found.name };
+        removeLateCreate(spec.name, attempt);
         throw err;
+      } finally {
+        clearTimeout(grace);
+        signal?.removeEventListener('abort', onCancel);
       }
     },
 

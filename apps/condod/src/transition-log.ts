@@ -1,5 +1,5 @@
 // The transition log: one line per state change of a service (and a debug line otherwise).
-import type { Effect, Event } from '@condo/state-machine';
+import { CANCELLED, type Effect, type Event } from '@condo/state-machine';
 import type { Logger } from './logger.js';
 import type { ServiceStatus } from './daemon.js';
 
@@ -17,8 +17,12 @@ export function logTransition(
 ): void {
   const from = svc.last.state;
   const changed = from !== view.state;
+  // A pull or create cancelled because its revision was abandoned is no failure.
+  const cancelled = 'error' in event && event.error.code === CANCELLED;
   const failed =
-    'error' in event || event.type === 'containerUnhealthy' || event.type === 'containerExited';
+    ('error' in event && !cancelled) ||
+    event.type === 'containerUnhealthy' ||
+    event.type === 'containerExited';
   if (!changed && !failed) {
     if (effects.length > 0)
       log.debug(

@@ -3,7 +3,7 @@
 // the real engine, a proxy in front of it holds the engine calls).
 import { afterEach, beforeAll, afterAll, describe, expect, it, jest } from '@jest/globals';
 import { loadTestEnv } from '@condo/test-utils';
-import { containersOf, e2eSuite, eventually, sleep, spec } from './harness.js';
+import { type Condod, containersOf, e2eSuite, eventually, sleep, spec } from './harness.js';
 import { EngineProxy } from './engine-proxy.js';
 
 jest.setTimeout(120_000);
@@ -84,4 +84,63 @@ describe('cancelling abandoned work', () => {
     expect(open).toBeLessThanOrEqual(1); // every superseded pull was aborted
     expect(after).toBeLessThanOrEqual(1); // and nothing of them was left queued
   });
+
+  it('leaves no container behind when a newer spec lands while a create is in flight', async () => {
+    // Two edits D ms apart, D from 30 to 200 ms: the second lands while the first one's
+    // container is being created (or pulled, or started). Once condod is idle, exactly the
+    // stable container of the last revision exists: no abandoned create left in `created`.
+    const rev = (n: number) =>
+      spec(env.images.healthy, { deploy: '[:After 2]', env: [`REV=${n}`] });
+    const { dir, condod } = await suite.start({ 'edits.edn': rev(0) });
+    await condod.waitForState('edits', 'Stable', { timeoutMs: 30_000 });
+    let n = 0;
+    for (const gapMs of [30, 50, 80, 120, 160, 200, 30, 60, 100, 200]) {
+      const mark = condod.lines.length;
+      await dir.write('edits.edn', rev(++n));
+      await sleep(gapMs);
+      await dir.write('edits.edn', rev(++n));
+      await stableOn(condod, run, 'edits', `REV=${n}`, mark);
+    }
+    const left = await eventually(
+      () => containersOf(run, 'edits'),
+      (l) => l.length === 1,
+      15_000,
+    ).catch(async (err: unknown) => {
+      const states = (await containersOf(run, 'edits')).map(
+        (c) => `${c.Id.slice(0, 12)} ${c.State}`,
+      );
+      throw new Error(`${String(err)}\ncontainers of edits: ${states.join(', ')}`);
+    });
+    expect(left.map((c) => c.State)).toEqual(['running']);
+    const strays = condod.lines.filter(
+      (l) =>
+        l.event === 'containerCreated' && (l.effects as string[] | undefined)?.includes('remove'),
+    ).length;
+    const dropped = condod.lines.filter((l) => l.event === 'createFailed').length;
+    console.log(
+      `cancel: ${n} edits in pairs 30-200 ms apart: ${strays} abandoned create(s) landed and were removed, ${dropped} cancelled before they were sent`,
+    );
+    // A cancelled create or pull is no failure: never a warning, never a lastError.
+    const cancelled = condod.lines.filter(
+      (l) => (l.reason === 'createFailed' || l.reason === 'pullFailed') && l.level >= 40,
+    );
+    expect(cancelled.map((l) => l.msg)).toEqual([]);
+    expect(condod.lines.filter((l) => l.error?.code === 'ERR_CONDO_CANCELLED')).toEqual([]);
+  });
 });
+
+/** Waits (after log index `from`) until `service` is Stable on a container whose Env has `env`. */
+async function stableOn(
+  condod: Condod,
+  docker: typeof run,
+  service: string,
+  env: string,
+  from: number,
+): Promise<void> {
+  for (let at = from; ;) {
+    const line = await condod.waitForState(service, 'Stable', { from: at, timeoutMs: 30_000 });
+    at = condod.lines.indexOf(line) + 1;
+    const info = await docker.docker.getContainer(line.current!).inspect();
+    if (info.Config.Env.includes(env)) return;
+  }
+}

@@ -48,7 +48,7 @@ export type {
   WaitNextSnapshot,
   WaitSnapshot,
 } from './types.js';
-export { ServiceRunner } from './interpreter.js';
+export { CANCELLED, ServiceRunner } from './interpreter.js';
 export type {
   Clock,
   ContainerReport,
