@@ -140,10 +140,11 @@ describe('TLS to the engine', () => {
   });
 
   it('refuses a client certificate without its key, and a key without its certificate', () => {
-    for (const files of [
+    const halves: Record<string, string>[] = [
       { 'ca.pem': 'ca-cert.pem', 'cert.pem': 'client-cert.pem' },
       { 'ca.pem': 'ca-cert.pem', 'key.pem': 'client-key.pem' },
-    ]) {
+    ];
+    for (const files of halves) {
       const d = certDir(files);
       const endpoint = resolveDockerEndpoint({
         endpoint: 'tcp://127.0.0.1:1',
