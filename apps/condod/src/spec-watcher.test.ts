@@ -434,7 +434,7 @@ describe('SpecWatcher: live watching comes back and covers every kind of change'
       ['rel1', 'v1'],
       ['rel2', 'v2'],
       ['rel3', 'v3'],
-    ]) {
+    ] as const) {
       await mkdir(path.join(root.path, rel));
       await writeFile(path.join(root.path, rel, 'web.edn'), v);
     }
