@@ -296,11 +296,12 @@ async function main(argv: string[]): Promise<number> {
   let engineWait: string | null = null;
   let waiting: Promise<{ close: () => Promise<void> } | undefined> | undefined;
   let daemon;
+  let store: Awaited<ReturnType<typeof openState>>;
   try {
     if (healthSocketPath) {
       healthSocket = await serveHealthSocket(healthSocketPath, () => healthSource());
     }
-    const store = await openState({
+    store = await openState({
       statePath: args.state,
       logger: log,
       ...(args.server ? { server: { port: args.server, host: args.listen } } : {}),
@@ -421,6 +422,18 @@ async function main(argv: string[]): Promise<number> {
     if (handedOverEarly) handOver();
     process.on('SIGTERM', () => shutdown('SIGTERM'));
     process.on('SIGINT', () => shutdown('SIGINT'));
+    // SIGUSR2: an online backup of the state database to STATE.backup (docs/operations.md).
+    process.on('SIGUSR2', () => {
+      const to = `${args.state}.backup`;
+      store.backup(to).then(
+        () => log.info({ backup: to }, `state database backed up to ${to}`),
+        (err: unknown) =>
+          log.error(
+            { err, backup: to },
+            `backing up the state database to ${to} failed: ${String(err)}`,
+          ),
+      );
+    });
     process.on('SIGHUP', () => {
       daemon
         .reloadDockerConfig()

@@ -72,6 +72,13 @@ export interface SnapshotStore<S = unknown> {
   saveOwner(service: string, file: string): void;
   /** Forgets the owner of `service`; true when there was one. */
   deleteOwner(service: string): boolean;
+  /**
+   * Writes a consistent copy of the database to `destination` (a new file; replaced if it
+   * exists) while the store stays open and in use: SQLite's online backup, through this
+   * connection, which holds the exclusive lock no other process can get while condod runs.
+   * Rejects with the SQLite error (e.g. the destination's directory is missing).
+   */
+  backup(destination: string): Promise<void>;
   /** Checkpoints, closes and releases the lock. Idempotent. */
   close(): void;
 }
@@ -342,6 +349,9 @@ function createStore<S>(
     },
     deleteOwner: (service) =>
       sqlite(path, `delete owner of ${service}`, () => removeOwner.run(service).changes > 0),
+    backup: async (destination) => {
+      await db.backup(destination);
+    },
     close() {
       if (!db.open) return;
       db.close();
