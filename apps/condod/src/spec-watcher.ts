@@ -137,8 +137,7 @@ export class SpecWatcher {
 
   /** Scans every prefix (reporting what it holds), then follows changes. */
   async start(): Promise<void> {
-    // Watched first, so nothing that changes during the first scan goes unseen.
-    for (const prefix of this.#opts.prefixes) await this.#arm(prefix);
+    // Each scan watches its prefix first, so nothing that changes during it goes unseen.
     for (const prefix of this.#opts.prefixes) await this.#enqueueScan(prefix, false);
     if (this.#opts.watchCheckMs > 0) {
       this.#watchCheck = setInterval(() => void this.#checkWatches(), this.#opts.watchCheckMs);
@@ -331,13 +330,13 @@ export class SpecWatcher {
   }
 
   /**
-   * `full`: read and hash every file, not only those whose identity changed. Then the prefix's
-   * live watch is made to follow what the prefix names now (rescanned again when it had to be
-   * set up anew).
+   * `full`: read and hash every file, not only those whose identity changed. The prefix's live
+   * watch is first made to follow what the prefix names now, so nothing after the listing goes
+   * unseen.
    */
   async #scan(prefix: string, full: boolean): Promise<void> {
+    await this.#arm(prefix);
     await this.#scanOnce(prefix, full);
-    if (await this.#arm(prefix)) this.#scheduleRescan(prefix);
   }
 
   async #scanOnce(prefix: string, full: boolean): Promise<void> {
