@@ -217,8 +217,45 @@ describe('waitFor with exposure on: reads', () => {
     await until(() => s.pending.length === 2, 'the read after the changes');
     await new Promise((r) => setTimeout(r, 50));
     expect(s.pending).toHaveLength(2);
-    s.pending[1]!([entry(stable())]);
+    // That read, still pending, asks for no other: the changes were answered.
+    s.pending[1]!([entry(waiting())]);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(s.pending).toHaveLength(2);
+    s.notify();
+    await until(() => s.pending.length === 3, 'a read on the next change');
+    s.pending[2]!([entry(stable())]);
     await expect(result).resolves.toBe('ok');
+  });
+
+  it('once answered, a polled store is read no more and no timer is left', async () => {
+    const before = timers();
+    const s = store(false);
+    const { result } = start(s.source);
+    s.pending[0]!([entry(stable())]);
+    await expect(result).resolves.toBe('ok');
+    await new Promise((r) => setTimeout(r, 100)); // several poll periods
+    expect(s.pending).toHaveLength(1);
+    expect(timers()).toBe(before);
+  });
+
+  it('an abort while a re-read is scheduled cancels it', async () => {
+    const before = timers();
+    const s = store(false);
+    const controller = new AbortController();
+    const result = waitFor({
+      target,
+      timeoutMs: 30_000,
+      state: new MemoryStateSource(),
+      global: s.source,
+      globalPollMs: 60_000, // the re-read is scheduled, far away
+      signal: controller.signal,
+    });
+    s.pending[0]!([entry(waiting())]);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(timers()).toBe(before + 2); // the wait's timeout and the re-read
+    controller.abort();
+    await expect(result).resolves.toBe('aborted');
+    expect(timers()).toBe(before);
   });
 
   it('a store with a change feed is not polled after a good read', async () => {
