@@ -238,6 +238,25 @@ describe('waitFor with exposure on: reads', () => {
     expect(timers()).toBe(before);
   });
 
+  it('an abort during a read: when the read ends, nothing is scheduled', async () => {
+    const before = timers();
+    const s = store(false);
+    const controller = new AbortController();
+    const result = waitFor({
+      target,
+      timeoutMs: 30_000,
+      state: new MemoryStateSource(),
+      global: s.source,
+      globalPollMs: 60_000,
+      signal: controller.signal,
+    });
+    controller.abort();
+    await expect(result).resolves.toBe('aborted');
+    s.pending[0]!([entry(waiting())]); // the read in flight ends after the answer
+    await new Promise((r) => setTimeout(r, 20));
+    expect(timers()).toBe(before);
+  });
+
   it('an abort while a re-read is scheduled cancels it', async () => {
     const before = timers();
     const s = store(false);
