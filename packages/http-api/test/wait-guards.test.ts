@@ -1,7 +1,7 @@
 // The guards of /v1/wait_for one by one: every query error names its parameter and says what
 // was expected, the judgement needs each of its conditions, and a wait frees everything it took.
 import { getEventListeners } from 'node:events';
-import { describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import {
   MAX_WAIT_TIMEOUT_S,
   MemoryStateSource,
@@ -109,8 +109,14 @@ describe('judgeService by hash', () => {
   });
 });
 
-/** Active timers of this process (what a wait that forgot its timer would leave). */
-const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+/**
+ * Timers pending (what a wait that forgot its timer would leave): the tests that count them run
+ * on jest's fake timers, which count only the timers the test's own code set.
+ */
+const timers = () => jest.getTimerCount();
+const fakeTimers = () =>
+  jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask', 'setImmediate'] });
+afterEach(() => jest.useRealTimers());
 
 function entry(view: GlobalEntry['snapshot']): GlobalEntry {
   return { host: 'a', instance: 'a-id', service: 'web', snapshot: view, updatedAt: 0 };
@@ -121,6 +127,7 @@ const target: WaitTarget = { name: 'web', image: 'nginx:1.27' };
 describe('waitFor frees what it took', () => {
   it('an already aborted signal answers "aborted" at once, taking nothing', async () => {
     const state = new MemoryStateSource();
+    fakeTimers();
     const before = timers();
     const controller = new AbortController();
     controller.abort();
@@ -140,6 +147,7 @@ describe('waitFor frees what it took', () => {
     const state = new MemoryStateSource();
     state.set('web', waiting());
     const controller = new AbortController();
+    fakeTimers();
     const before = timers();
     const result = waitFor({
       target,
@@ -159,6 +167,7 @@ describe('waitFor frees what it took', () => {
   it('an abort answers "aborted" and frees the same', async () => {
     const state = new MemoryStateSource();
     const controller = new AbortController();
+    fakeTimers();
     const before = timers();
     const result = waitFor({
       target,
@@ -228,17 +237,19 @@ describe('waitFor with exposure on: reads', () => {
   });
 
   it('once answered, a polled store is read no more and no timer is left', async () => {
+    fakeTimers();
     const before = timers();
     const s = store(false);
     const { result } = start(s.source);
     s.pending[0]!([entry(stable())]);
     await expect(result).resolves.toBe('ok');
-    await new Promise((r) => setTimeout(r, 100)); // several poll periods
+    await jest.advanceTimersByTimeAsync(100); // several poll periods
     expect(s.pending).toHaveLength(1);
     expect(timers()).toBe(before);
   });
 
   it('an abort during a read: when the read ends, nothing is scheduled', async () => {
+    fakeTimers();
     const before = timers();
     const s = store(false);
     const controller = new AbortController();
@@ -253,11 +264,12 @@ describe('waitFor with exposure on: reads', () => {
     controller.abort();
     await expect(result).resolves.toBe('aborted');
     s.pending[0]!([entry(waiting())]); // the read in flight ends after the answer
-    await new Promise((r) => setTimeout(r, 20));
+    await jest.advanceTimersByTimeAsync(20);
     expect(timers()).toBe(before);
   });
 
   it('an abort while a re-read is scheduled cancels it', async () => {
+    fakeTimers();
     const before = timers();
     const s = store(false);
     const controller = new AbortController();
@@ -270,7 +282,7 @@ describe('waitFor with exposure on: reads', () => {
       signal: controller.signal,
     });
     s.pending[0]!([entry(waiting())]);
-    await new Promise((r) => setTimeout(r, 20));
+    await jest.advanceTimersByTimeAsync(20);
     expect(timers()).toBe(before + 2); // the wait's timeout and the re-read
     controller.abort();
     await expect(result).resolves.toBe('aborted');
