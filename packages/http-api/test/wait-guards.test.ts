@@ -116,7 +116,9 @@ describe('judgeService by hash', () => {
 const timers = () => jest.getTimerCount();
 const fakeTimers = () =>
   jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask', 'setImmediate'] });
-afterEach(() => jest.useRealTimers());
+afterEach(() => {
+  jest.useRealTimers();
+});
 
 function entry(view: GlobalEntry['snapshot']): GlobalEntry {
   return { host: 'a', instance: 'a-id', service: 'web', snapshot: view, updatedAt: 0 };
