@@ -13,13 +13,13 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { describe, expect, it, jest } from '@jest/globals';
-import { loadTestEnv } from '@condo/test-utils';
-import { Condod, e2eSuite, sleep } from './harness.js';
+import { findRepoRoot, loadTestEnv } from '@condo/test-utils';
+import { Condod, apiUrl, e2eSuite, httpGet, sleep } from './harness.js';
 import { recordFigures } from './chaos-engine.js';
 import { Random, seedFromEnv } from './chaos-random.js';
 
 const ROUNDS = Number(process.env.CHAOS_ROUNDS ?? 5);
-const CONVERGE_TIMEOUT_MS = 150_000;
+const CONVERGE_TIMEOUT_MS = 90_000;
 jest.setTimeout(120_000 + ROUNDS * (CONVERGE_TIMEOUT_MS + 10_000));
 const env = loadTestEnv();
 const suite = e2eSuite();
@@ -154,13 +154,22 @@ describe('chaos', () => {
       problems: [] as string[],
     };
     const seen = new Set<string>();
+    const logs: string[] = [];
+    const proven = new Set<number>();
     const revOf = new Map<string, number>();
     let condod: Condod | undefined;
     let instance = '';
-    const start = () => {
-      condod = Condod.start({ prefixes: [A, B], statePath, run, args: ['--rescan-interval', '5'] });
+    let base = '';
+    const start = async () => {
+      condod = Condod.start({
+        prefixes: [A, B],
+        statePath,
+        run,
+        args: ['--rescan-interval', '5', '--server', '0'],
+      });
       const c = condod;
       suite.cleanups.add(() => c.kill('SIGKILL'));
+      base = await apiUrl(c);
     };
 
     /** What is wrong right now (empty: converged), classified for the figures. */
@@ -170,6 +179,10 @@ describe('chaos', () => {
         filters: { label: [`condo.test.run=${run.runId}`] },
       });
       const out = { leaked: [] as string[], duplicates: [] as string[], lost: [] as string[] };
+      const states = (await httpGet(`${base}/v1/state`)).body as Record<
+        string,
+        { state: string; current: { id: string } | null }
+      >;
       const ours = list.filter((c) => c.Labels['condo.instance'] === instance);
       for (const c of ours) {
         seen.add(c.Id);
@@ -187,6 +200,8 @@ describe('chaos', () => {
         const k = c.Labels['condo.service'] ?? '?';
         byService.set(k, [...(byService.get(k) ?? []), c]);
       }
+      /** rev -> the service it was written for (revs are unique across services). */
+      const histories = new Map<number, string>();
       const expectations = new Map<
         string,
         { current: number; kind: Kind; good: number[] } | null
@@ -197,10 +212,13 @@ describe('chaos', () => {
           continue;
         }
         const last = s.history.at(-1)!;
+        for (const h of s.history) histories.set(h.rev, s.name);
         expectations.set(s.name, {
           current: last.rev,
           kind: last.kind,
-          good: s.history.filter((h) => h.kind === 'good').map((h) => h.rev),
+          // Good revisions seen deployed at a converged check: a good revision replaced before
+          // it was ever deployed leaves nothing to serve, rightly.
+          good: s.history.filter((h) => h.kind === 'good' && proven.has(h.rev)).map((h) => h.rev),
         });
       }
       const owned = fight.owner ? fight[fight.owner] : null;
@@ -220,17 +238,29 @@ describe('chaos', () => {
           continue;
         }
         if (want.kind === 'good') {
-          const right = running.filter((c) => revOf.get(c.Id) === want.current);
+          // Deployed means Stable on it, not only running (a first deploy still in its health
+          // wait is rightly abandoned for a newer revision).
+          const right = running.filter(
+            (c) =>
+              revOf.get(c.Id) === want.current &&
+              states[name]?.state === 'Stable' &&
+              states[name]?.current?.id === c.Id,
+          );
           if (right.length === 0)
-            out.lost.push(`${name}: no running container of REV=${want.current}`);
+            out.lost.push(`${name}: no Stable running container of REV=${want.current}`);
           if (running.length > 1) out.duplicates.push(...running.map(describe));
           out.leaked.push(...cs.filter((c) => c.State !== 'running').map(describe));
           continue;
         }
         // A failing revision: a good one keeps serving (when there was one); trials of the
-        // failing revision may come and go.
+        // failing revision may come and go; the most recent failed container of the service is
+        // kept, stopped, for `docker logs` until the next success (by design).
         const serving = running.filter((c) => want.good.includes(revOf.get(c.Id) ?? -2));
-        const others = cs.filter((c) => !serving.includes(c) && revOf.get(c.Id) !== want.current);
+        const stale = cs.filter((c) => !serving.includes(c) && revOf.get(c.Id) !== want.current);
+        const kept = stale.find(
+          (c) => c.State !== 'running' && histories.get(revOf.get(c.Id) ?? -2) === name,
+        );
+        const others = stale.filter((c) => c !== kept);
         if (serving.length > 1) out.duplicates.push(...serving.map(describe));
         if (want.good.length > 0 && serving.length === 0)
           out.lost.push(
@@ -257,10 +287,16 @@ describe('chaos', () => {
         await sleep(1000);
         last = await check();
       }
+      if (last.leaked.length + last.duplicates.length + last.lost.length === 0) {
+        for (const sv of services.values()) {
+          const h = sv.present ? sv.history.at(-1) : undefined;
+          if (h?.kind === 'good') proven.add(h.rev);
+        }
+      }
       return Date.now() - t0;
     };
 
-    start();
+    await start();
     instance = String((await condod!.waitFor((l) => typeof l.instance === 'string')).instance);
     figures.longestConvergenceMs = await converge();
 
@@ -281,15 +317,19 @@ describe('chaos', () => {
           'fight',
         ]);
         const s = rnd.pick(pool);
+        let did = `${what} ${s.name}`;
         if (what === 'good' && s.present) await write(s, 'good');
         else if (what === 'bad' && s.present) await write(s, 'bad');
         else if (what === 'unhealthy' && s.present && s.deploy !== '[:Before]')
           await write(s, 'unhealthy');
         else if (what === 'remove' && s.present) await remove(s);
-        else if (what === 'readd' || !s.present) await write(s, 'good');
-        else if (what === 'rename') {
+        else if (what === 'readd' || !s.present) {
+          did = `readd ${s.name}`;
+          await write(s, 'good');
+        } else if (what === 'rename') {
           const from = services.get('r1')!.present ? 'r1' : 'r1x';
           const to = from === 'r1' ? 'r1x' : 'r1';
+          did = `rename ${from} ${to}`;
           const src = services.get(from)!;
           const dst = services.get(to) ?? add(to, '[:Before]', 'busybox');
           await rename(path.join(A, `${from}.edn`), path.join(A, `${to}.edn`));
@@ -299,14 +339,17 @@ describe('chaos', () => {
           src.history = [];
         } else if (what === 'fight') {
           const side = rnd.pick(['a', 'b'] as const);
+          did = `fight ${side}`;
           if (fight[side] === null || rnd.chance(0.5)) await writeFight(side);
           else await removeFight(side);
-        }
+        } else did = `nothing (${what} ${s.name})`;
+        logs.push(`--- round ${round}: ${did} (REV ${rev})`);
       }
       await sleep(rnd.int(0, 3000));
       if (rnd.chance(0.85)) {
         figures.kills++;
         await condod!.kill('SIGKILL');
+        logs.push(`--- condod killed in round ${round}\n${condod!.output}`);
         figures.deploys += condod!.lines.filter(
           (l) => l.to === 'Stable' && l.from !== 'Stable' && l.from !== undefined,
         ).length;
@@ -319,7 +362,7 @@ describe('chaos', () => {
         ).trim();
         if (integrity !== 'ok')
           figures.problems.push(`round ${round}: integrity_check: ${integrity}`);
-        start();
+        await start();
       }
       figures.longestConvergenceMs = Math.max(figures.longestConvergenceMs, await converge());
       const d = await run.docker.getContainer(decoy.id).inspect();
@@ -332,6 +375,14 @@ describe('chaos', () => {
     figures.containersCreated = seen.size;
     await recordFigures('chaos', { [`run-${ROUNDS}-rounds`]: figures });
     await condod!.kill('SIGKILL');
+    logs.push(`--- last condod\n${condod!.output}`);
+    if (figures.problems.length > 0) {
+      // Every condod's log of a failed run, to read with the seed.
+      await writeFile(
+        path.join(findRepoRoot(), 'test-artifacts', `chaos-${rnd.seed}.log`),
+        logs.join('\n'),
+      );
+    }
     await run.docker.getContainer(decoy.id).remove({ force: true });
     await rm(path.join(root), { recursive: true, force: true });
 
