@@ -25,7 +25,9 @@ export function strykerConfig({
   tests = ['{src,test}/**/*.test.ts'],
   skipTests = [],
 }) {
-  const out = path.join(root, 'test-artifacts', 'mutation', pkg);
+  // CONDO_MUTATION_OUT redirects the reports and the incremental file (a trial run on a few
+  // files with `--mutate` then leaves the package's full report alone).
+  const out = process.env.CONDO_MUTATION_OUT ?? path.join(root, 'test-artifacts', 'mutation', pkg);
   return {
     plugins: [
       plugin('@stryker-mutator/jest-runner'),
@@ -50,7 +52,7 @@ export function strykerConfig({
     // repository (../../docs) still leads there, and the root node_modules still resolves.
     tempDirName: path.relative(process.cwd(), path.join(root, '.stryker-tmp')),
     coverageAnalysis: 'perTest',
-    concurrency: 2,
+    concurrency: Number(process.env.STRYKER_CONCURRENCY ?? 2),
     timeoutMS: 5_000,
     // Re-runs only the mutants whose code or covering tests changed since the last report.
     incremental: true,
