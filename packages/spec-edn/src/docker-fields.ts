@@ -365,7 +365,26 @@ const hostConfigFields: Record<string, Check> = {
 
 const topLevelOf = (path: string): string => (path === '' ? 'the body' : path);
 
-const hostConfig = struct(hostConfigFields, undefined, {
+/**
+ * Docker refuses to create a container with `AutoRemove` true and a restart policy other than
+ * "no" (or none): "can't create 'AutoRemove' container with restart policy".
+ */
+const autoRemoveWithRestart: Check = (loc, ctx, path) => {
+  const autoRemove = loc.fields?.get('AutoRemove');
+  const policy = loc.fields?.get('RestartPolicy')?.value.fields?.get('Name')?.value;
+  if (autoRemove?.value.json !== true || policy === undefined) return;
+  if (typeof policy.json !== 'string' || policy.json === '' || policy.json === 'no') return;
+  const at = `${policy.node.start.line}:${policy.node.start.column}`;
+  invalid(
+    ctx,
+    autoRemove.keyNode,
+    `${path} ${showKey(autoRemove)}`.trim(),
+    `AutoRemove true cannot be used with the restart policy ${JSON.stringify(policy.json)} (at ${at}): Docker refuses to create the container, so every deploy would fail`,
+    'AutoRemove false (or no AutoRemove), or RestartPolicy :Name "no"',
+  );
+};
+
+const hostConfig = struct(hostConfigFields, autoRemoveWithRestart, {
   fields: () => containerFields,
   what: 'a top-level field of the container body',
   here: (path) => `inside ${path}`,
