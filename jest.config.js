@@ -42,6 +42,9 @@ export default {
   // Integration tests talk to a real engine; on a loaded 2-core machine 5 s is too tight for
   // anything that creates a container. A test that needs longer says so itself.
   testTimeout: 30_000,
+  // Figures a test must show (the state machine's reach table) are printed after the run by
+  // scripts/jest-test-output.js; tests hand them over with `showInTestOutput` of @condo/test-utils.
+  reporters: ['default', '<rootDir>/scripts/jest-test-output.js'],
   projects: [
     {
       ...shared,

@@ -3,12 +3,15 @@
 // exists, `die` and `unhealthy` at every step, restarting true and false, reports delayed,
 // reordered and duplicated, kill -9 between any two effects, suspend and stop in every state).
 // `World.check` asserts the invariants after every event; the runs are long enough to reach
-// every state and deploy step, and the first test asserts that they did (a table is printed).
+// every state and deploy step, and the first test asserts that they did (its reach table is
+// printed after the jest run, through `showInTestOutput`).
+import { appendFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 
 import { STATE_NAMES, describe as view } from '@condo/state-machine';
 import type { ServiceSpec } from '@condo/state-machine';
+import { showInTestOutput } from '@condo/test-utils';
 
 import { BEFORE, World, after, makeSpec } from './helpers.js';
 import type { Fault, Reach } from './helpers.js';
@@ -110,8 +113,9 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
 const actionsArb = fc.array(actionArb, { minLength: 150, maxLength: 300 });
 
 function play(w: World, actions: readonly Action[]): void {
+  const traceFile = process.env['SM_TRACE'];
   for (const a of actions) {
-    if (process.env['SM_TRACE']) {
+    if (traceFile) {
       const short =
         a.kind === 'spec'
           ? {
@@ -123,21 +127,17 @@ function play(w: World, actions: readonly Action[]): void {
               max: a.spec.maxAttempts,
             }
           : a;
-      console.log(
-        JSON.stringify(short),
-        '->',
-        w.s.state,
-        JSON.stringify({
-          d: 'deploy' in w.s ? w.s.deploy.step : null,
-          disp: w.s.disposing.map((x) => `${x.id}:${x.phase}${x.stopped ? ':stopped' : ''}`),
-          kept: w.s.kept?.id,
-          strays: w.s.strays,
-          q: w.queue.map(
-            (f) => f.type + ('containerId' in f ? f.containerId : 'op' in f ? f.op : ''),
-          ),
-          eng: w.present().map((c) => `${c.id}:${c.name}:${c.status}`),
-        }),
-      );
+      const snapshot = JSON.stringify({
+        d: 'deploy' in w.s ? w.s.deploy.step : null,
+        disp: w.s.disposing.map((x) => `${x.id}:${x.phase}${x.stopped ? ':stopped' : ''}`),
+        kept: w.s.kept?.id,
+        strays: w.s.strays,
+        q: w.queue.map(
+          (f) => f.type + ('containerId' in f ? f.containerId : 'op' in f ? f.op : ''),
+        ),
+        eng: w.present().map((c) => `${c.id}:${c.name}:${c.status}`),
+      });
+      appendFileSync(traceFile, `${JSON.stringify(short)} -> ${w.s.state} ${snapshot}\n`);
     }
     switch (a.kind) {
       case 'spec':
@@ -199,7 +199,8 @@ function play(w: World, actions: readonly Action[]): void {
 
 const runs = {
   numRuns: Number(process.env['SM_RUNS'] ?? 200),
-  // Replays one counterexample: SM_SEED=<seed> SM_PATH=<path> (SM_TRACE=1 prints each action).
+  // Replays one counterexample: SM_SEED=<seed> SM_PATH=<path> (SM_TRACE=<file> appends each
+  // action and the state it met to that file).
   ...(process.env['SM_SEED'] === undefined
     ? {}
     : { seed: Number(process.env['SM_SEED']), path: process.env['SM_PATH'], endOnFailure: true }),
@@ -257,7 +258,7 @@ describe('invariants over long random event sequences with engine faults', () =>
       }),
       runs,
     );
-    console.log(table(reach, total));
+    showInTestOutput('state machine property tests: states and steps reached', table(reach, total));
     const missing = MUST_REACH.filter((k) => !reach.has(k));
     expect(missing).toEqual([]);
   });

@@ -32,3 +32,5 @@ export type {
   ExporterHarness,
   JestApi,
 } from './exporter-contract.js';
+export { TEST_OUTPUT_DIR_ENV, showInTestOutput } from './test-output.js';
+export type { TestOutputRecord } from './test-output.js';
