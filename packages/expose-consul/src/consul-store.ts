@@ -115,14 +115,50 @@ export function createConsulStore(options: ConsulStoreOptions = {}): ExposureSto
       (item) => ({ key: item.Key, value: item.Value ?? '' }),
     );
 
+  // The session's name says whose it is: `condo <instance id>` (just `condo` without an owner).
+  let sessionName = 'condo';
+  const acquire = (id: string, key: string, value: string) =>
+    call(`consul kv put ${key}`, () =>
+      consul.kv.set({ key, value, acquire: id, timeout: timeoutMs } as {
+        key: string;
+        value: string;
+      }),
+    );
+  /**
+   * A key held by another session of the same name was acquired by a previous run of this
+   * daemon (killed before it could destroy its session): its lock is released (the key stays,
+   * so nobody watching sees it go) and true returned. Any other holder is left alone.
+   */
+  const releaseOwnLeftover = async (id: string, key: string, value: string) => {
+    if (sessionName === 'condo') return false;
+    const held = await call(`consul kv get ${key}`, () =>
+      consul.kv.get({ key, timeout: timeoutMs } as { key: string }),
+    );
+    const holder = (held as { Session?: string } | undefined)?.Session;
+    if (!holder || holder === id) return false;
+    const info = await call('consul session info', () =>
+      consul.session.info({ id: holder, timeout: timeoutMs } as { id: string }),
+    );
+    const sessions = (Array.isArray(info) ? info : info ? [info] : []) as Array<{ Name?: string }>;
+    if (sessions[0]?.Name !== sessionName) return false;
+    await call(`consul kv put ${key}`, () =>
+      consul.kv.set({ key, value, release: holder, timeout: timeoutMs } as {
+        key: string;
+        value: string;
+      }),
+    );
+    return true;
+  };
+
   return {
-    async open(ttlMs) {
+    async open(ttlMs, owner) {
+      if (owner) sessionName = `condo ${owner}`;
       const created = await call('consul session create', () =>
         consul.session.create({
           ttl: `${Math.max(10, Math.ceil(ttlMs / 1000))}s`,
           behavior: 'delete',
           lockdelay: '0s',
-          name: 'condo',
+          name: sessionName,
           timeout: timeoutMs,
         } as Parameters<typeof consul.session.create>[0]),
       );
@@ -144,16 +180,14 @@ export function createConsulStore(options: ConsulStoreOptions = {}): ExposureSto
       }
     },
     async put(id, key, value) {
-      const done = await call(`consul kv put ${key}`, () =>
-        consul.kv.set({ key, value, acquire: id, timeout: timeoutMs } as {
-          key: string;
-          value: string;
-        }),
-      );
+      let done = await acquire(id, key, value);
+      if (done !== true && (await releaseOwnLeftover(id, key, value))) {
+        done = await acquire(id, key, value);
+      }
       if (done !== true) {
         throw new ExposeError(
           'ERR_CONDO_EXPOSE_KEY_BUSY',
-          `consul kv put ${key}: held by another session (a previous run's, until it expires)`,
+          `consul kv put ${key}: held by another session (${sessionName === 'condo' ? "a previous run's, until it expires" : "not this instance's"})`,
         );
       }
     },

@@ -203,7 +203,7 @@ export class Publisher {
     if (this.#opening) return;
     this.#opening = true;
     try {
-      const lease = await this.#store.open(this.#timings.ttlMs);
+      const lease = await this.#store.open(this.#timings.ttlMs, this.#instance);
       if (this.#closed) {
         await this.#store.release(lease).catch(() => undefined);
         return;

@@ -21,8 +21,13 @@ export interface WatchSink {
  * Messages must be free of credentials.
  */
 export interface ExposureStore {
-  /** Grants a lease or creates a session that expires `ttlMs` after its last renewal; its id. */
-  open(ttlMs: number): Promise<string>;
+  /**
+   * Grants a lease or creates a session that expires `ttlMs` after its last renewal; its id.
+   * `owner` is the daemon's instance id: a store whose keys are locked (Consul) names the
+   * session after it, so a restarted daemon (same state database, so same instance id) can take
+   * back the keys its killed predecessor still holds instead of waiting for them to expire.
+   */
+  open(ttlMs: number, owner?: string): Promise<string>;
   renew(lease: string): Promise<void>;
   /** Writes `value` at `key`, bound to `lease` (the key goes when the lease goes). */
   put(lease: string, key: string, value: string): Promise<void>;
