@@ -33,8 +33,13 @@ const shared = {
     // Sources import './x.js' (nodenext); jest resolves the .ts file.
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
-  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/\\.tsbuild/'],
-  modulePathIgnorePatterns: ['<rootDir>/packages/[^/]+/dist/', '<rootDir>/apps/[^/]+/dist/'],
+  // .stryker-tmp holds the mutation-testing sandboxes (copies of a package) while one runs.
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/\\.tsbuild/', '<rootDir>/.stryker-tmp/'],
+  modulePathIgnorePatterns: [
+    '<rootDir>/packages/[^/]+/dist/',
+    '<rootDir>/apps/[^/]+/dist/',
+    '<rootDir>/.stryker-tmp/',
+  ],
 };
 
 /** @type {import('jest').Config} */
