@@ -11,8 +11,12 @@
  * this". Pure, apart from the random container name: the daemon reads the file (through the
  * strict loader it uses for every spec) and passes its text.
  */
-import { randomInt } from 'node:crypto';
-import type { CreateContainerOptions, PullPolicy } from '@condo/docker-driver';
+import {
+  PULL_POLICIES,
+  containerName,
+  type CreateContainerOptions,
+  type PullPolicy,
+} from '@condo/docker-driver';
 import { lintSelfSpec, type Diagnostic } from '@condo/spec-edn';
 
 /** The environment variable that tells a condod which `self.edn` revision it is. */
@@ -23,8 +27,6 @@ export const SELF_SERVICE = 'self';
 export const LABEL_SELF_PREDECESSOR = 'condo.self.predecessor';
 /** `:health-timeout` when `self.edn` has none, in seconds. */
 export const SELF_HEALTH_TIMEOUT_DEFAULT_S = 30;
-
-const PULL_POLICIES: readonly PullPolicy[] = ['always', 'missing', 'never'];
 
 /** A valid `self.edn`. */
 export interface SelfUpdateSpec {
@@ -82,8 +84,6 @@ export function isNewSelf(
   return env[CONDO_SELF_ENV] !== spec.hash;
 }
 
-const NAME_ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
-
 /** What the new condod container needs besides its spec. */
 export interface SuccessorContext {
   /** The daemon's instance id (shared by old and new: they use one state database). */
@@ -107,11 +107,7 @@ export function successorCreateOptions(
   ctx: SuccessorContext,
 ): CreateContainerOptions {
   const env = Array.isArray(spec.body.Env) ? (spec.body.Env as unknown[]) : [];
-  let name = ctx.name;
-  if (name === undefined) {
-    name = 'condod_';
-    for (let i = 0; i < 11; i++) name += NAME_ALPHABET[randomInt(NAME_ALPHABET.length)];
-  }
+  const name = ctx.name ?? containerName('condod');
   return {
     service: SELF_SERVICE,
     instanceId: ctx.instanceId,

@@ -6,12 +6,9 @@ import {
   type PullFailureReason,
 } from './errors.js';
 import { JsonLineParser } from './json-lines.js';
-import type { PullPolicy } from '@condo/types';
 
 /** Pull policies, as `:pull` spells them (@condo/types' `PullPolicy`). */
-export type { PullPolicy } from '@condo/types';
-
-export const PULL_POLICIES: readonly PullPolicy[] = ['always', 'missing', 'never'];
+export { PULL_POLICIES, type PullPolicy } from '@condo/types';
 
 /** One progress line of a pull, for logs. */
 export interface PullProgressEvent {

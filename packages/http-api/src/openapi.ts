@@ -1,6 +1,6 @@
 import { API_ERROR_STATUS } from './errors.js';
 import { MAX_WAIT_TIMEOUT_S } from './params.js';
-import { STATE_NAMES } from './types.js';
+import { CONTAINER_HEALTHS, STATE_NAMES } from './types.js';
 
 const json = (schema: object) => ({ 'application/json': { schema } });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -228,7 +228,7 @@ export const OPENAPI_DOCUMENT = {
           createdAt: time,
           stableAt: timeOrNull,
           health: {
-            enum: ['healthy', 'unhealthy', 'starting', 'none', null],
+            enum: [...CONTAINER_HEALTHS, null],
             description:
               'The last health Docker reported (none: no HEALTHCHECK); null while unknown.',
           },

@@ -5,8 +5,8 @@ import type {
   ServiceView as ServiceViewMs,
 } from '@condo/types';
 
-// The six states and the container health are @condo/types'.
-export { STATE_NAMES } from '@condo/types';
+// The six states and the container healths are @condo/types'.
+export { CONTAINER_HEALTHS, STATE_NAMES } from '@condo/types';
 export type { ContainerHealth, StateName } from '@condo/types';
 
 /** A time as the daemon holds it: epoch milliseconds, an ISO 8601 string or a Date. */
@@ -21,13 +21,6 @@ export interface ContainerView extends Omit<ContainerViewMs, 'createdAt' | 'stab
   stableAt: TimeInput | null;
   health?: ContainerHealth | null;
 }
-
-export const CONTAINER_HEALTHS: readonly ContainerHealth[] = [
-  'healthy',
-  'unhealthy',
-  'starting',
-  'none',
-];
 
 /** The most recent error of a service (@condo/types' `LastError`), at any `TimeInput`. */
 export interface LastErrorView extends Omit<LastError, 'at'> {

@@ -9,6 +9,7 @@ import { checkContainerBody } from './docker-body.js';
 import { splitImageReference } from './image-ref.js';
 import type { EdnMapNode, EdnNode } from './reader.js';
 import { readEdn } from './reader.js';
+import { PULL_POLICIES } from '@condo/types';
 import type {
   DeployStrategy,
   LintOptions,
@@ -48,8 +49,6 @@ export const TOP_LEVEL_KEYS = [
   'pull',
   'max-attempts',
 ] as const;
-
-const PULL_POLICIES: readonly PullPolicy[] = ['always', 'missing', 'never'];
 
 /** Service name of a spec path: the base name without its last extension. */
 export function serviceNameFromPath(path: string): string {

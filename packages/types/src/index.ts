@@ -1,12 +1,14 @@
 /**
  * @condo/types: the shared vocabulary of the condo packages: the service spec, the state names and
  * views, the exported state and exporter contract, the clock, and the `CondoError` base class.
- * Besides types it holds only `STATE_NAMES` and `CondoError`: no I/O, no dependencies.
+ * Besides types it holds only the lists `STATE_NAMES`, `CONTAINER_HEALTHS` and `PULL_POLICIES`, and
+ * `CondoError`: no I/O, no dependencies.
  */
 import type { ContainerHealth, StateName } from './state.js';
 
+export { PULL_POLICIES } from './spec.js';
 export type { DeployStrategy, PullPolicy, ServiceSpec } from './spec.js';
-export { STATE_NAMES } from './state.js';
+export { CONTAINER_HEALTHS, STATE_NAMES } from './state.js';
 export type { ContainerHealth, ContainerView, LastError, ServiceView, StateName } from './state.js';
 export type { Clock } from './clock.js';
 export { CondoError } from './errors.js';

@@ -6,6 +6,9 @@ export type DeployStrategy = { kind: 'Before' } | { kind: 'After'; delaySeconds:
 /** `:pull` of a spec file: when the image is pulled before a container is created. */
 export type PullPolicy = 'always' | 'missing' | 'never';
 
+/** The three pull policies, as `:pull` spells them. */
+export const PULL_POLICIES: readonly PullPolicy[] = ['always', 'missing', 'never'];
+
 /** A validated service spec (one revision of a service), as `@condo/spec-edn` produces it. */
 export interface ServiceSpec {
   /** Service name: the file name without `.edn`. */

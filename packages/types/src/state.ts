@@ -20,6 +20,14 @@ export const STATE_NAMES: readonly StateName[] = [
  */
 export type ContainerHealth = 'healthy' | 'unhealthy' | 'starting' | 'none';
 
+/** The four container healths (`/v1/state`, `condo_container_health`). */
+export const CONTAINER_HEALTHS: readonly ContainerHealth[] = [
+  'healthy',
+  'unhealthy',
+  'starting',
+  'none',
+];
+
 /** The most recent error of a service; `file`, `line`, `column` when it comes from a spec file. */
 export interface LastError {
   code: string;
