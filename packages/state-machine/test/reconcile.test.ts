@@ -3,7 +3,7 @@
 import { describe, expect, it } from '@jest/globals';
 
 import { toServiceView as view, reconcile, transition } from '@condo/state-machine';
-import type { ObservedContainer, Snapshot } from '@condo/state-machine';
+import type { Effect, ObservedContainer, Snapshot } from '@condo/state-machine';
 
 import { Harness, after, assertJson, makeSpec, types } from './helpers.js';
 
@@ -221,3 +221,74 @@ describe('restart reconciliation', () => {
     expect(fx).toContainEqual(expect.objectContaining({ type: 'pull', specHash: good2.hash }));
   });
 });
+
+describe('restart reconciliation: what died, what nobody claims', () => {
+  /** c2 passed its overlap; c1, the old one, is being stopped (`retire`). */
+  function retiring(): Harness {
+    const h = waitNext();
+    h.send({ type: 'containerHealthy', id: 'c2' });
+    h.fireTimer();
+    expect('deploy' in h.s && h.s.deploy.step).toBe('retire');
+    return h;
+  }
+
+  it('retire, the new container exited meanwhile: TryAgain, the dead one stopped and kept, the old one still stopped', () => {
+    const r = restore(retiring().s, [alive('c1'), dead('c2')]);
+    expect(r.s.state).toBe('TryAgain');
+    expect(view(r.s)).toMatchObject({ pendingSpec: good2.hash, retryAt: LATER + 10_000 });
+    expect(r.s.lastError).toEqual({
+      code: 'ERR_CONDO_CONTAINER_GONE',
+      message: 'container web_c2 is no longer running',
+      at: LATER,
+    });
+    expect(r.fx).toContainEqual({ type: 'stop', containerId: 'c1', timeoutSeconds: 10 });
+    expect(r.fx).toContainEqual({ type: 'stop', containerId: 'c2', timeoutSeconds: 0 });
+    expect(r.s.disposing.map((d) => [d.id, d.keep])).toEqual([
+      ['c1', false],
+      ['c2', true],
+    ]);
+  });
+
+  it('retire, the new container gone altogether: TryAgain, nothing of it to stop or keep', () => {
+    const r = restore(retiring().s, [alive('c1')]);
+    expect(r.s.state).toBe('TryAgain');
+    expect(r.s.lastError?.message).toBe('container web_c2 is no longer running');
+    expect(r.fx.filter((f) => 'containerId' in f && f.containerId === 'c2')).toEqual([]);
+    expect(r.s.disposing.map((d) => d.id)).toEqual(['c1']);
+  });
+
+  it('the stable container died while condo was away: lastError names it', () => {
+    const r = restore(stable().s, []);
+    expect(r.s.lastError).toEqual({
+      code: 'ERR_CONDO_CONTAINER_GONE',
+      message: 'container web_c1 is no longer running',
+      at: LATER,
+    });
+  });
+
+  it('an unclaimed running container is stopped, then removed: never kept as the failed one', () => {
+    const r = restore(stable().s, [alive('c1'), alive('x1')]);
+    const h = new Harness(r.s);
+    h.send({ type: 'containerStopped', id: 'x1' });
+    expect(h.fx).toContainEqual({ type: 'remove', containerId: 'x1', force: false });
+    expect(h.s.kept).toBeNull();
+  });
+
+  it('an unclaimed created container holds back the next create until it is removed', () => {
+    const h = new Harness();
+    h.send({ type: 'specChanged', spec: good });
+    const r = restore(h.s, [dead('x1')]);
+    expect(r.fx).toContainEqual({ type: 'remove', containerId: 'x1', force: true });
+    const next = new Harness(r.s);
+    next.send({ type: 'pulled', op: pullOf(r.fx) });
+    expect(types(next.fx)).not.toContain('create');
+    next.send({ type: 'containerRemoved', id: 'x1' });
+    expect(next.fx).toContainEqual(expect.objectContaining({ type: 'create', spec: good }));
+  });
+});
+
+function pullOf(fx: readonly Effect[]): number {
+  const p = fx.find((f) => f.type === 'pull');
+  if (p?.type !== 'pull') throw new Error(`no pull in ${JSON.stringify(fx)}`);
+  return p.op;
+}
