@@ -32,10 +32,8 @@ describe('cancelling abandoned work', () => {
     );
     await eventually(pullCount, (n) => n === 1);
     const mark = condod.lines.length;
-    const t0 = Date.now();
     await dir.write('hung.edn', spec(env.images.healthy, { env: ['REV=2'] }));
     await condod.waitForState('hung', 'Stable', { from: mark, timeoutMs: 20_000 });
-    console.log(`cancel: newer spec Stable ${Date.now() - t0} ms after the edit, pull hung`);
     expect(proxy.calls('POST', PULL)[0]!.aborted).toBe(true);
   });
 
@@ -49,10 +47,8 @@ describe('cancelling abandoned work', () => {
     const before = proxy.calls('POST', PULL).length;
     await dir.write('gone.edn', always('2'));
     await eventually(pullCount, (n) => n > before);
-    const t0 = Date.now();
     await dir.remove('gone.edn');
     await condod.waitFor((l) => l.msg === 'gone: removed', { timeoutMs: 20_000 });
-    console.log(`cancel: removal done ${Date.now() - t0} ms after the file went, pull hung`);
     expect(await containersOf(run, 'gone')).toEqual([]);
   });
 
@@ -80,7 +76,6 @@ describe('cancelling abandoned work', () => {
     const info = await run.docker.getContainer(stable.current!).inspect();
     expect(info.Config.Env).toContain('REV=20');
     const after = pulls().length - before;
-    console.log(`cancel: 21 revisions in 4 s: ${open} pull(s) still open, ${after} pulled after`);
     expect(open).toBeLessThanOrEqual(1); // every superseded pull was aborted
     expect(after).toBeLessThanOrEqual(1); // and nothing of them was left queued
   });
@@ -112,14 +107,6 @@ describe('cancelling abandoned work', () => {
       throw new Error(`${String(err)}\ncontainers of edits: ${states.join(', ')}`);
     });
     expect(left.map((c) => c.State)).toEqual(['running']);
-    const strays = condod.lines.filter(
-      (l) =>
-        l.event === 'containerCreated' && (l.effects as string[] | undefined)?.includes('remove'),
-    ).length;
-    const dropped = condod.lines.filter((l) => l.event === 'createFailed').length;
-    console.log(
-      `cancel: ${n} edits in pairs 30-200 ms apart: ${strays} abandoned create(s) landed and were removed, ${dropped} cancelled before they were sent`,
-    );
     // A cancelled create or pull is no failure: never a warning, never a lastError.
     const cancelled = condod.lines.filter(
       (l) => (l.reason === 'createFailed' || l.reason === 'pullFailed') && l.level >= 40,

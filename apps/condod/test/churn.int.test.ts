@@ -36,9 +36,7 @@ it('keeps 2 prefixes x 10 services stable for a minute without churn', async () 
   const services = [...Object.keys(files('alpha')), ...Object.keys(files('beta'))].map((f) =>
     f.replace('.edn', ''),
   );
-  const t0 = Date.now();
   for (const s of services) await condod.waitForState(s, 'Stable', { timeoutMs: 60_000 });
-  console.log(`churn: 20 services Stable in ${Date.now() - t0} ms`);
 
   const list = () => containerStates(run);
   const before = await list();

@@ -105,7 +105,7 @@ describe('condod as a container', () => {
       import { hostname } from 'node:os';
       const driver = await connectDockerDriver();
       const found = await findOwnContainer(driver);
-      console.log(JSON.stringify({ hostname: hostname(), found: found.found, source: found.source, id: found.container?.id }));
+      process.stdout.write(JSON.stringify({ hostname: hostname(), found: found.found, source: found.source, id: found.container?.id }));
       await driver.close();`;
     const result = await execIn(run.docker, condod, ['node', '--input-type=module', '-e', script]);
     expect(result).toMatchObject({ exitCode: 0, stderr: '' });

@@ -62,7 +62,6 @@ describe('condod deploys', () => {
     expect(await isRunning(first.Id)).toBe(true); // both run during the overlap
     const done = await condod.waitForState('web', 'Stable', { from: mark });
     const overlapMs = done.time - healthy.time;
-    console.log(`quickstart: old container stopped ${overlapMs} ms after the new one was healthy`);
     expect(overlapMs).toBeGreaterThanOrEqual(5000);
 
     // The replaced container is removed right after its stop, not kept.

@@ -158,7 +158,6 @@ describe('a fleet of three condods on one etcd', () => {
     expect(answer).toMatchObject({ status: 200, body: { status: 'ok' } });
     expect(Math.max(a, b)).toBeLessThan(c - 2000); // the first two were Stable long before
     const lagMs = answer.at - c;
-    console.log(`fleet wait_for answered ${lagMs} ms after the third host was Stable`);
     expect(lagMs).toBeGreaterThanOrEqual(0);
     expect(lagMs).toBeLessThanOrEqual(200);
   });
@@ -185,7 +184,6 @@ describe('a fleet of three condods on one etcd', () => {
     expect(local.current?.image).toBe(image);
 
     await sleep(30_000 - (Date.now() - stoppedAt));
-    const restarted = Date.now();
     await etcd.start(); // resolves once etcd answers /health
     const back = Date.now();
     const catchUpMs = await until(
@@ -197,10 +195,6 @@ describe('a fleet of three condods on one etcd', () => {
       },
       'the fleet complete again',
       { since: back, timeoutMs: 10_000 },
-    );
-    console.log(
-      `global state complete again ${catchUpMs} ms after etcd answered /health again ` +
-        `(${back - restarted + catchUpMs} ms after it was restarted)`,
     );
     expect(catchUpMs).toBeLessThanOrEqual(5000);
   });
@@ -230,7 +224,6 @@ describe('a fleet of three condods on one etcd', () => {
       "fleet-c's entries to go",
       { since: killedAt, timeoutMs: 20_000, everyMs: 100 },
     );
-    console.log(`fleet-c's entries gone ${goneMs} ms after kill -9 (TTL 10 s, renewed every 3 s)`);
     // The lease expired: not before 10 s after its last renewal (at most 3 s before the kill).
     expect(goneMs).toBeGreaterThanOrEqual(6500);
     expect(goneMs).toBeLessThanOrEqual(13_000);

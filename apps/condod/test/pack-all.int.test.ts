@@ -159,7 +159,11 @@ describe('every public package, packed', () => {
     const name = packed.get(dir)!.name;
     const { stdout } = await exec(
       process.execPath,
-      ['--input-type=module', '-e', `console.log(Object.keys(await import('${name}')).length)`],
+      [
+        '--input-type=module',
+        '-e',
+        `process.stdout.write(String(Object.keys(await import('${name}')).length))`,
+      ],
       { cwd: work },
     );
     // Every package exports values (@condo/types: the state names and CondoError).
@@ -260,7 +264,7 @@ describe('every public package, packed', () => {
 
 describe('the README example convention', () => {
   it('finds the marked block and its expectations, in order, with ... as a gap', () => {
-    const readme = 'x\n<!-- example -->\n\n```js\nconsole.log(1); // -> a ... c\n// -> d\n```\n';
+    const readme = 'x\n<!-- example -->\n\n```js\nshow(1); // -> a ... c\n// -> d\n```\n';
     const example = readmeExample(readme)!;
     expect(example.lang).toBe('js');
     expect(expectations(example.code)).toEqual(['a ... c', 'd']);

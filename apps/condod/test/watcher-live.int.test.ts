@@ -43,13 +43,11 @@ describe('spec watcher, live', () => {
     expect(await runningIds('web')).toEqual(before);
 
     mark = condod.lines.length;
-    const t0 = Date.now();
     await writeFile(path.join(dir.path, 'web.edn'), spec(env.images.healthy, { env: ['REV=2'] }));
     await condod.waitFor((l) => l.service === 'web' && l.from === 'Stable', {
       from: mark,
       timeoutMs: 5000,
     });
-    console.log(`watcher-live: edit after the prefix came back -> deploy in ${Date.now() - t0} ms`);
     await condod.waitForState('web', 'Stable', { from: mark });
   });
 

@@ -239,7 +239,6 @@ async function startAndWatch(
       id: created.id,
       outcome,
       latencyMs: engineTime === undefined ? undefined : settledAt - engineTime,
-      deliveredMs: engineTime === undefined ? undefined : deliveredAt! - engineTime,
       driverMs: deliveredAt === undefined ? undefined : settledAt - deliveredAt,
     };
   } catch (err) {
@@ -253,7 +252,7 @@ async function startAndWatch(
 /**
  * The watch settles within a second of the engine's event. What this process controls (event in
  * hand -> outcome) is asserted under one second; the whole path (engine timestamp -> outcome)
- * is logged and bounded generously, since a loaded CI machine can starve any process.
+ * is bounded generously (the failure shows the figure), since a loaded CI machine can starve any process.
  */
 function expectPrompt(c: { latencyMs?: number; driverMs?: number }): void {
   expect(c.latencyMs).toBeDefined();
@@ -268,12 +267,9 @@ describe('health and exit, followed through events', () => {
       {},
       (e) => e.type === 'container.health' && e.status === 'healthy',
     );
-    const { outcome, latencyMs } = c;
+    const { outcome } = c;
     try {
       expect(outcome).toEqual({ status: 'healthy', via: 'healthcheck' });
-      console.log(
-        `healthy: outcome ${latencyMs} ms after the engine's health_status event (delivered after ${c.deliveredMs} ms, settled ${c.driverMs} ms later)`,
-      );
       expectPrompt(c);
     } finally {
       await driver.remove(c.id);
@@ -286,12 +282,9 @@ describe('health and exit, followed through events', () => {
       {},
       (e) => e.type === 'container.health' && e.status === 'unhealthy',
     );
-    const { outcome, latencyMs } = c;
+    const { outcome } = c;
     try {
       expect(outcome).toEqual({ status: 'unhealthy' });
-      console.log(
-        `unhealthy: outcome ${latencyMs} ms after the engine's health_status event (delivered after ${c.deliveredMs} ms, settled ${c.driverMs} ms later)`,
-      );
       expectPrompt(c);
     } finally {
       await driver.remove(c.id);
@@ -306,12 +299,9 @@ describe('health and exit, followed through events', () => {
       { Cmd: ['/bin/sh', '-c', 'sleep 0.2; exit 3'] },
       (e) => e.type === 'container.died',
     );
-    const { outcome, latencyMs } = c;
+    const { outcome } = c;
     try {
       expect(outcome).toEqual({ status: 'exited', exitCode: 3, oomKilled: false });
-      console.log(
-        `exit: outcome ${latencyMs} ms after the engine's die event (delivered after ${c.deliveredMs} ms, settled ${c.driverMs} ms later)`,
-      );
       expectPrompt(c);
     } finally {
       await driver.remove(c.id);

@@ -205,7 +205,6 @@ describe('pull failures', () => {
       image: pushedImage,
     });
     expect(err.message).toContain('no basic auth credentials');
-    console.log(`no credentials: via ${err.via}: ${err.message}`);
   });
 
   it('fails with a wrong password without echoing it', async () => {
@@ -237,7 +236,6 @@ describe('pull failures', () => {
     });
     expect(err.message).toContain('manifest unknown');
     expectNoSecret(err, env.registry.password);
-    console.log(`missing tag: via ${err.via}: ${err.message}`);
   });
 
   it('fails on an `error` line inside a 200 stream', async () => {
@@ -249,7 +247,6 @@ describe('pull failures', () => {
       const err = (await driver
         .pull(image, 'always', { onProgress: (e) => progress.push(e) })
         .catch((e: unknown) => e)) as ImagePullError;
-      console.log(`broken blob: via ${err.via}: ${err.message}`);
       expect(err).toMatchObject({ code: DockerErrorCode.PULL_FAILED, via: 'stream', image });
       expect(err.message).toContain('unknown blob');
       // The stream had started: the engine reported progress before the error line.
@@ -336,7 +333,6 @@ describe('pull policies', () => {
         action: 'fallback',
         error: { code: DockerErrorCode.PULL_UNREACHABLE },
       });
-      console.log(`fallback: ${outcome.action === 'fallback' ? outcome.error.message : ''}`);
       // Not present locally: no fallback, a typed failure.
       await expect(
         driver.pull(`${registry}/condo-test/other:${run.runId}`, 'always'),

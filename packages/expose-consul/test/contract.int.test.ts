@@ -1,6 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { createConsulExporter } from '@condo/expose-consul';
-import { exporterContract, startConsulEmulator, testSnapshot } from '@condo/test-utils';
+import {
+  exporterContract,
+  showInTestOutput,
+  startConsulEmulator,
+  testSnapshot,
+} from '@condo/test-utils';
 import type { ConsulEmulator, ExporterHarness } from '@condo/test-utils';
 
 // No Consul server can be installed here: the contract runs against the emulator of
@@ -13,7 +18,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await emulator?.stop();
-  console.log(`consul exporter figures (emulator):\n${figures.join('\n')}`);
+  showInTestOutput('consul exporter figures (emulator)', figures.join('\n'));
 });
 
 const harness: ExporterHarness = {

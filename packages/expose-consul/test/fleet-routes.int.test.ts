@@ -46,9 +46,6 @@ describe('fleet routes over an exporter', () => {
     const ms = performance.now() - t0;
     expect(res.status).toBe(200);
     expect(ms).toBeLessThan(1000);
-    console.log(
-      `fleet wait_for answered ${ms.toFixed(1)} ms after the third host (Consul emulator)`,
-    );
 
     const global = (await (await fetch(`${api.url}/v1/global_state`)).json()) as Array<{
       host: string;

@@ -1,6 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { createEtcdExporter } from '@condo/expose-etcd';
-import { exporterContract, loadTestEnv, startPrivateEtcd } from '@condo/test-utils';
+import {
+  exporterContract,
+  loadTestEnv,
+  showInTestOutput,
+  startPrivateEtcd,
+} from '@condo/test-utils';
 import type { ExporterHarness, PrivateEtcd } from '@condo/test-utils';
 import { Etcd3 } from 'etcd3';
 
@@ -13,7 +18,7 @@ beforeAll(async () => {
 }, 30_000);
 afterAll(async () => {
   await privateEtcd?.dispose();
-  console.log(`etcd exporter figures:\n${figures.join('\n')}`);
+  showInTestOutput('etcd exporter figures', figures.join('\n'));
 });
 
 const harness: ExporterHarness = {

@@ -28,12 +28,13 @@ state.set('web', {
 metrics.deployFinished('web', 'succeeded', 4000);
 
 const reply = await fetch(`${server.url}/v1/wait_for?name=web&image=nginx:1.27&timeout=60`);
-console.log(reply.status, await reply.json()); // 200 { status: 'ok' }
+const body: unknown = await reply.json(); // { status: 'ok' }, with status 200
 // }
 
 afterAll(() => server.close());
 
-it('runs the README example', () => {
+it('the README example: wait_for on the Stable image answers 200 { status: ok }', () => {
   expect(reply.status).toBe(200);
+  expect(body).toEqual({ status: 'ok' });
   expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
 });

@@ -1,5 +1,4 @@
 import { request } from 'node:http';
-import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from '@jest/globals';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { GlobalStateUnavailableError, judgeFleet, judgeService } from '@condo/http-api';
@@ -68,9 +67,8 @@ describe('judging', () => {
 });
 
 describe('GET /v1/wait_for, event-driven', () => {
-  it('answers as soon as the service becomes Stable (latency logged)', async () => {
+  it('keeps a wait_for for image X pending through other changes, and answers 200 ok once the service is Stable on X (25 rounds)', async () => {
     const api = await startApi();
-    const latencies: number[] = [];
     for (let round = 0; round < 25; round++) {
       const image = `nginx:1.${round}`;
       api.state.set('web', waiting({ image }));
@@ -81,20 +79,12 @@ describe('GET /v1/wait_for, event-driven', () => {
       api.state.set('other', stable({ image }));
       expect(api.state.listenerCount).toBe(1);
 
-      const t0 = performance.now();
       api.state.set('web', stable({ image }));
       const reply = await answer;
-      latencies.push(performance.now() - t0);
 
       expect([reply.status, reply.json]).toEqual([200, { status: 'ok' }]);
       expect(api.state.listenerCount).toBe(0);
     }
-    latencies.sort((a, b) => a - b);
-    const [first, median, max] = [latencies[0]!, latencies[12]!, latencies[24]!];
-    console.log(
-      `wait_for latency, Stable -> response received by the client, 25 rounds: ` +
-        `min ${first.toFixed(2)} ms, median ${median.toFixed(2)} ms, max ${max.toFixed(2)} ms`,
-    );
   });
 
   it('waits for a service that does not exist yet', async () => {

@@ -78,8 +78,8 @@ describe('ownership within one process', () => {
     const script = `
       const Database = require(${JSON.stringify(require.resolve('better-sqlite3'))});
       const db = new Database(process.argv[1], { timeout: 0 });
-      try { db.exec('BEGIN EXCLUSIVE'); console.log('locked'); }
-      catch (e) { console.log(e.code); }`;
+      try { db.exec('BEGIN EXCLUSIVE'); process.stdout.write('locked'); }
+      catch (e) { process.stdout.write(e.code); }`;
     const other = spawnSync(process.execPath, ['-e', script, file], { encoding: 'utf8' });
     expect(other.stdout.trim()).toMatch(/^SQLITE_BUSY/);
     // And the owner still works.
