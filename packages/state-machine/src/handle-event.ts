@@ -90,10 +90,12 @@ export function handleEvent(w: Work, e: Event, fx: Fx): void {
     }
     case 'pullFailed':
     case 'createFailed': {
+      // Strays are ops of creates (a pull's op is never one: ops are never reused), and a
+      // deploy has an op only while its pull or create runs.
       const d = w.deploy;
-      if (e.type === 'createFailed' && w.strays.includes(e.op)) {
+      if (w.strays.includes(e.op)) {
         w.strays = w.strays.filter((op) => op !== e.op);
-      } else if (d?.op === e.op && (d.step === 'pull' || d.step === 'create')) {
+      } else if (d?.op === e.op) {
         failDeploy(w, fx, e.at, e.error, null);
       }
       return;

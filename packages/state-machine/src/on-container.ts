@@ -113,8 +113,8 @@ export function onStopped(w: Work, fx: Fx, id: string, at: number, failed: boole
     entry.stopped = !failed;
     fx.push({ type: 'remove', containerId: id, force: failed });
   }
-  const d = w.deploy;
-  if (d?.step === 'retire' && w.current?.id === id) promote(w, fx, at);
+  // The stable container is stopped only at its successor's `retire` step: that one is stable now.
+  if (w.current?.id === id) promote(w, fx, at);
 }
 
 /** Health as Docker last reported it, on the current and the next container alike. */

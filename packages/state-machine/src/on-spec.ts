@@ -20,18 +20,17 @@ export function onSpecChanged(w: Work, fx: Fx, spec: ServiceSpec, at: number): v
   const repair = repairCandidate(w, at);
   w.alternate = null;
   if (repair && w.deploy?.spec.hash === spec.hash) return;
-  // Past the overlap the new container is the stable one already: promote it first.
-  if (w.deploy?.step === 'retire') abortDeploy(w, fx, at);
+  // The deploy in progress is dropped; past the overlap (`retire`) its container is the stable
+  // one already: it is promoted instead.
+  abortDeploy(w, fx, at);
   if (w.current && spec.hash === w.current.spec.hash) {
     // Back to the revision that is running: drop the pending one, keep the stable container.
-    abortDeploy(w, fx, at);
     clearTimer(w, fx);
     w.pending = null;
     w.attempts = 0;
     w.lastError = null;
     return;
   }
-  abortDeploy(w, fx, at);
   w.pending = null;
   w.attempts = 0;
   if (repair && repair.spec.hash !== spec.hash) w.alternate = repair;

@@ -19,13 +19,15 @@ export function onTimer(w: Work, fx: Fx, timerId: number, at: number): void {
     return;
   }
   w.timer = null;
+  // The timer's purpose follows from the state: health and overlap timers exist only at those
+  // steps of a deploy, a retry timer only while a revision is pending.
   const d = w.deploy;
-  if (t.purpose === 'health' && d?.step === 'health' && d.container) {
+  if (d?.step === 'health' && d.container) {
     const message = `not healthy within ${d.spec.healthTimeoutSeconds} s`;
     failDeploy(w, fx, at, { code: MachineErrorCodes.healthTimeout, message }, d.container);
-  } else if (t.purpose === 'overlap' && d?.step === 'overlap') {
+  } else if (d?.step === 'overlap') {
     retire(w, fx, d);
-  } else if (t.purpose === 'retry' && w.pending && !w.pending.rejected) {
+  } else if (w.pending && !w.pending.rejected) {
     const spec = w.pending.spec;
     w.pending = null;
     beginDeploy(w, fx, spec, at);

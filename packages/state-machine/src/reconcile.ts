@@ -58,15 +58,15 @@ export function reconcile(
   if (cur) claimed.add(cur.id);
   if (d?.container) claimed.add(d.container.id);
 
-  if (cur && d?.step === 'retire') {
+  if (cur && d?.step === 'retire' && d.container) {
     // The old container was being stopped after the overlap: it is already in `disposing`.
-    if (d.container && running(d.container.id)) {
-      fx.push({ type: 'monitor', containerId: d.container.id });
+    const n = d.container;
+    if (running(n.id)) {
+      fx.push({ type: 'monitor', containerId: n.id });
       if (!running(cur.id)) promote(w, fx, now);
     } else {
       w.current = null;
-      const n = d.container && seen.has(d.container.id) ? d.container : null;
-      failDeploy(w, fx, now, goneError(d.container), n);
+      failDeploy(w, fx, now, goneError(n), seen.has(n.id) ? n : null);
     }
   } else {
     const died = cur !== null && !running(cur.id);
@@ -80,8 +80,7 @@ export function reconcile(
     if (d) {
       // The current container died beside a deploy: its revision is the alternate.
       if (cur && died) w.alternate = repairOf(cur, now);
-      const overlap = oldTimer?.purpose === 'overlap' ? oldTimer : null;
-      reconcileDeploy(w, fx, d, now, { running, exists: (id) => seen.has(id), overlap });
+      reconcileDeploy(w, fx, d, now, { running, exists: (id) => seen.has(id), timer: oldTimer });
     } else if (cur && died) {
       // The current container died while condo was away: start a fresh one of its revision
       // (a newer pending one, even a rejected one, becomes the alternate).
@@ -106,15 +105,16 @@ export function reconcile(
 export interface Observation {
   running: (id: string) => boolean;
   exists: (id: string) => boolean;
-  overlap: { at: number } | null;
+  /** The service timer the previous process held (at the `overlap` step, the overlap's end). */
+  timer: { at: number } | null;
 }
 
 export function reconcileDeploy(w: Work, fx: Fx, d: Deploy, now: number, o: Observation): void {
   const n = d.container;
-  if (!n || d.step === 'pull' || d.step === 'drain' || d.step === 'create') {
-    // Nothing started yet (or a create whose result was lost): begin the deploy again. After a
-    // suspension the pull or create may still be running: cancel it (a container it brings
-    // later is removed as unknown).
+  if (!n) {
+    // Nothing started yet (pull, drain, or a create whose result was lost: the container is
+    // recorded with that result): begin the deploy again. After a suspension the pull or create
+    // may still be running: cancel it (a container it brings later is removed as unknown).
     if (d.op !== null) fx.push({ type: 'cancel', op: d.op });
     w.deploy = null;
     beginDeploy(w, fx, d.spec, now);
@@ -132,7 +132,7 @@ export function reconcileDeploy(w: Work, fx: Fx, d: Deploy, now: number, o: Obse
   fx.push({ type: 'monitor', containerId: n.id });
   if (d.step === 'overlap') {
     if (!w.current) promote(w, fx, now);
-    else setTimer(w, fx, 'overlap', o.overlap?.at ?? now);
+    else setTimer(w, fx, 'overlap', o.timer?.at ?? now);
     return;
   }
   // `start` or `health`: wait for health again, with the full timeout.

@@ -32,12 +32,11 @@ export function disposalRetryDelayMs(failures: number): number {
 /** The delay before retry number `attempts` (1-based): 10 s, 20 s, 40 s ... capped at 5 min. */
 export function retryDelayMs(attempts: number): number {
   const exp = Math.max(0, attempts - 1);
-  return exp >= 5 ? RETRY_MAX_MS : Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** exp);
+  return Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** exp); // 2 ** exp may be Infinity: still the cap
 }
 
-export function goneError(c: { name: string } | null): ReportedError {
-  const what = c ? `container ${c.name}` : 'the container';
-  return { code: MachineErrorCodes.gone, message: `${what} is no longer running` };
+export function goneError(c: { name: string }): ReportedError {
+  return { code: MachineErrorCodes.gone, message: `container ${c.name} is no longer running` };
 }
 
 /** The container body names the container (`Name`): only one container can have it at a time. */
