@@ -216,12 +216,16 @@ async function findAttempt(
   }
 }
 
+/** The health message of a container paused by hand. */
+const PAUSED = 'the container is paused (docker pause): it serves nothing until docker unpause';
+
 /**
  * Follows one container for its whole life, until the returned function is called: its first
  * verdict (`driver.watch`: healthy, unhealthy, exited), then every health change Docker reports
  * and every exit, whatever its health was. The event subscription is taken synchronously, before
  * anything else, so no event (a `die` in the same read as `healthy`) falls between two listeners.
  * An exit is reported with `restarting` true only when the engine itself says `restarting`.
+ * A paused container (`docker pause`) is reported unhealthy until it is unpaused.
  */
 export function monitorContainer(
   driver: DockerDriver,
@@ -272,8 +276,12 @@ export function monitorContainer(
             exitCode: died?.exitCode ?? details.exitCode,
             restarting: willRestart(details.status),
           });
+        } else if (health !== undefined && details.status === 'paused') {
+          tell({ type: 'unhealthy', message: PAUSED });
         } else if (health !== undefined && details.health === 'healthy') {
           tell({ type: 'healthy' });
+        } else if (health !== undefined && details.health === 'none') {
+          tell({ type: 'healthy', health: 'none' });
         } else if (health !== undefined && details.health === 'unhealthy') {
           tell({ type: 'unhealthy', message: 'Docker reports the container unhealthy' });
         }
@@ -298,6 +306,12 @@ export function monitorContainer(
         else if (event.status === 'unhealthy')
           tell({ type: 'unhealthy', message: 'Docker reports the container unhealthy' });
         return;
+      case 'container.paused':
+        // Before the first verdict, `watch` waits for the unpause.
+        if (health !== undefined) tell({ type: 'unhealthy', message: PAUSED });
+        return;
+      case 'container.unpaused':
+        return check();
       case 'container.died':
         return check({ exitCode: event.exitCode ?? null });
       case 'container.destroyed':

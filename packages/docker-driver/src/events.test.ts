@@ -31,6 +31,11 @@ describe('mapDockerEvent', () => {
     expect(mapDockerEvent(raw('destroy'))).toMatchObject({ type: 'container.destroyed' });
   });
 
+  it('types docker pause and unpause (a paused container serves nothing)', () => {
+    expect(mapDockerEvent(raw('pause'))).toMatchObject({ type: 'container.paused', id: 'c1' });
+    expect(mapDockerEvent(raw('unpause'))).toMatchObject({ type: 'container.unpaused', id: 'c1' });
+  });
+
   it('keeps the engine time (ms) and the attributes', () => {
     const e = mapDockerEvent(raw('start', { 'condo.service': 'web' }));
     expect(e?.time).toBe(1_700_000_000_123);

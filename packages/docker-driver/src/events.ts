@@ -18,7 +18,10 @@ export type ContainerEvent =
   | (ContainerEventBase & { type: 'container.health'; status: HealthStatus })
   | (ContainerEventBase & { type: 'container.died'; exitCode: number | undefined })
   | (ContainerEventBase & { type: 'container.oom' })
-  | (ContainerEventBase & { type: 'container.destroyed' });
+  | (ContainerEventBase & { type: 'container.destroyed' })
+  /** `docker pause`: the container's processes are frozen (it serves nothing) until unpaused. */
+  | (ContainerEventBase & { type: 'container.paused' })
+  | (ContainerEventBase & { type: 'container.unpaused' });
 
 /**
  * The subscription's own state. After `events.connected` with `reconnected: true`, events may have
@@ -35,7 +38,7 @@ export type DriverEventListener = (event: DriverEvent) => void;
 /** The engine-side filter of the one shared subscription. */
 export const EVENT_FILTERS = {
   type: ['container' as const],
-  event: ['start', 'die', 'oom', 'destroy', 'health_status'],
+  event: ['start', 'die', 'oom', 'destroy', 'health_status', 'pause', 'unpause'],
 };
 
 /**
@@ -71,6 +74,8 @@ export function mapDockerEvent(raw: unknown): ContainerEvent | undefined {
   if (action === 'start') return { ...base, type: 'container.started' };
   if (action === 'oom') return { ...base, type: 'container.oom' };
   if (action === 'destroy') return { ...base, type: 'container.destroyed' };
+  if (action === 'pause') return { ...base, type: 'container.paused' };
+  if (action === 'unpause') return { ...base, type: 'container.unpaused' };
   if (action === 'die') {
     const code = attrs.exitCode === undefined ? Number.NaN : Number(attrs.exitCode);
     return { ...base, type: 'container.died', exitCode: Number.isInteger(code) ? code : undefined };

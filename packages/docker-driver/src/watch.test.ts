@@ -50,6 +50,14 @@ describe('judgeContainer', () => {
       recheckMs: undefined,
     });
   });
+
+  it('waits on a paused container, however long it has run or whatever its last health', () => {
+    for (const health of ['none', 'healthy'] as const) {
+      expect(judgeContainer(running({ status: 'paused', health }), T0 + 60_000, 1000)).toEqual({
+        recheckMs: undefined,
+      });
+    }
+  });
 });
 
 const flush = async () => {
@@ -126,6 +134,20 @@ describe('watchContainer', () => {
     h.send('health_status: healthy');
     await expect(p).resolves.toEqual({ status: 'healthy', via: 'healthcheck' });
     expect(h.inspects()).toBeLessThanOrEqual(2); // the first inspect, and one on connect
+    await h.events.close();
+  });
+
+  it('settles a container paused before its verdict only after docker unpause', async () => {
+    const h = harness(running({ status: 'paused', health: 'none' }));
+    const p = watchContainer(h.deps, 'c1', { safetyIntervalMs: 60_000 });
+    const done = settledFlag(p);
+    await flush();
+    h.clock.advance(5000);
+    await flush();
+    expect(done()).toBe(false);
+    h.set(running({ health: 'none' }));
+    h.send('unpause');
+    await expect(p).resolves.toEqual({ status: 'healthy', via: 'running' });
     await h.events.close();
   });
 

@@ -58,6 +58,8 @@ export function judgeContainer(
     if (state.status === 'created') return { recheckMs: undefined };
     return { outcome: { status: 'exited', exitCode: state.exitCode, oomKilled: state.oomKilled } };
   }
+  // Paused (`docker pause`): frozen, neither healthy nor gone; `unpause` brings a re-check.
+  if (state.status === 'paused') return { recheckMs: undefined };
   if (state.health === 'healthy') return { outcome: { status: 'healthy', via: 'healthcheck' } };
   if (state.health === 'unhealthy') return { outcome: { status: 'unhealthy' } };
   if (state.health === 'starting') return { recheckMs: undefined };
@@ -203,7 +205,10 @@ export function watchContainer(
           }
           return trigger();
         case 'container.started':
+        case 'container.unpaused':
           return trigger();
+        case 'container.paused':
+          return;
       }
     };
 
