@@ -6,7 +6,7 @@ import path from 'node:path';
 import { createServer as createTlsServer } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import Dockerode from 'dockerode';
-import { dockerTestRun, loadTestEnv } from '@condo/test-utils';
+import { Cleanups, dockerTestRun, loadTestEnv, runContainer } from '@condo/test-utils';
 import { DockerErrorCode, connectDockerDriver, createDockerodeDriver } from '@condo/docker-driver';
 import { holdEngineShared } from './engine-lock.js';
 import { newInstanceId, specFor, tempDir } from './helpers.js';
@@ -55,26 +55,22 @@ function pipeToEngine(client: Socket): void {
 /** A create/start/watch/remove round trip through a driver. */
 async function roundTrip(endpoint: string, extraEnv: Record<string, string> = {}): Promise<void> {
   const driver = await connectDockerDriver({ env: { DOCKER_HOST: endpoint, ...extraEnv } });
+  const cleanups = new Cleanups();
+  cleanups.add(() => driver.close());
   try {
     expect(driver.apiVersion).toBe('1.41');
-    const c = await driver.create({
-      service: 'tcp',
-      instanceId: newInstanceId(),
-      specHash: 'h',
-      spec: specFor(env.images.healthy),
-      labels: run.labels,
+    const options = { service: 'tcp', instanceId: newInstanceId(), specHash: 'h' };
+    const c = await runContainer(
+      driver,
+      { ...options, spec: specFor(env.images.healthy), labels: run.labels },
+      cleanups,
+    );
+    await expect(driver.watch(c.id, { signal: AbortSignal.timeout(30_000) })).resolves.toEqual({
+      status: 'healthy',
+      via: 'healthcheck',
     });
-    try {
-      await driver.start(c.id);
-      await expect(driver.watch(c.id, { signal: AbortSignal.timeout(30_000) })).resolves.toEqual({
-        status: 'healthy',
-        via: 'healthcheck',
-      });
-    } finally {
-      await driver.remove(c.id);
-    }
   } finally {
-    await driver.close();
+    await cleanups.run();
   }
 }
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { dockerTestRun, loadTestEnv } from '@condo/test-utils';
+import { Cleanups, dockerTestRun, loadTestEnv, runContainer } from '@condo/test-utils';
 import {
   type ContainerEvent,
   type DockerDriver,
@@ -14,39 +14,36 @@ import { newInstanceId, specFor, testDriver } from './helpers.js';
 
 const env = loadTestEnv();
 const run = dockerTestRun();
+// The containers the tests start are removed through the driver, then the driver is closed.
+const cleanups = new Cleanups();
 let driver: DockerDriver;
 let release: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
   release = await holdEngineShared();
   driver = await testDriver();
+  cleanups.add(() => driver.close());
 }, 120_000);
 
 afterAll(async () => {
   try {
-    await driver?.close();
+    await cleanups.run();
     const leftovers = await run.cleanup();
-    // Every test removes what it created through the driver; a leftover is a failure.
+    // Every container was removed through the driver; a leftover is a failure.
     expect(leftovers).toEqual([]);
   } finally {
     await release?.();
   }
 });
 
-async function createStarted(
+/** A started container of service `svc`, removed through the driver after the file's tests. */
+function createStarted(
   image: string,
   extra: Record<string, unknown> = {},
   instanceId = newInstanceId(),
 ): Promise<{ id: string; name: string }> {
-  const created = await driver.create({
-    service: 'svc',
-    instanceId,
-    specHash: 'h1',
-    spec: specFor(image, extra),
-    labels: run.labels,
-  });
-  await driver.start(created.id);
-  return created;
+  const options = { service: 'svc', instanceId, specHash: 'h1', spec: specFor(image, extra) };
+  return runContainer(driver, { ...options, labels: run.labels }, cleanups);
 }
 
 describe('container lifecycle', () => {
@@ -112,16 +109,12 @@ describe('container lifecycle', () => {
     // PID 1 without a SIGTERM handler ignores it: the engine waits the stop timeout, then kills.
     // With a plain 500 ms call timeout this stop would fail with ERR_CONDO_DOCKER_TIMEOUT.
     const strict = await testDriver({ callTimeoutMs: 500 });
+    cleanups.add(() => strict.close());
     const c = await createStarted(env.images.busybox, { Cmd: ['/bin/sleep', '1000'] });
-    try {
-      const t0 = Date.now();
-      await strict.stop(c.id, 2);
-      expect(Date.now() - t0).toBeGreaterThanOrEqual(1900);
-      expect(await driver.inspect(c.id)).toMatchObject({ running: false, exitCode: 137 });
-    } finally {
-      await strict.close();
-      await driver.remove(c.id);
-    }
+    const t0 = Date.now();
+    await strict.stop(c.id, 2);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1900);
+    expect(await driver.inspect(c.id)).toMatchObject({ running: false, exitCode: 137 });
   });
 
   it.concurrent('honours a fixed Name and reports a name conflict', async () => {
@@ -216,6 +209,7 @@ async function startAndWatch(
     spec: specFor(image, extra),
     labels: run.labels,
   });
+  cleanups.add(() => driver.remove(created.id));
   let engineTime: number | undefined;
   let deliveredAt: number | undefined;
   const off = driver.subscribe((e) => {
@@ -241,9 +235,6 @@ async function startAndWatch(
       latencyMs: engineTime === undefined ? undefined : settledAt - engineTime,
       driverMs: deliveredAt === undefined ? undefined : settledAt - deliveredAt,
     };
-  } catch (err) {
-    await driver.remove(created.id);
-    throw err;
   } finally {
     off();
   }
@@ -267,13 +258,8 @@ describe('health and exit, followed through events', () => {
       {},
       (e) => e.type === 'container.health' && e.status === 'healthy',
     );
-    const { outcome } = c;
-    try {
-      expect(outcome).toEqual({ status: 'healthy', via: 'healthcheck' });
-      expectPrompt(c);
-    } finally {
-      await driver.remove(c.id);
-    }
+    expect(c.outcome).toEqual({ status: 'healthy', via: 'healthcheck' });
+    expectPrompt(c);
   });
 
   it.concurrent('reports the unhealthy image unhealthy', async () => {
@@ -282,13 +268,8 @@ describe('health and exit, followed through events', () => {
       {},
       (e) => e.type === 'container.health' && e.status === 'unhealthy',
     );
-    const { outcome } = c;
-    try {
-      expect(outcome).toEqual({ status: 'unhealthy' });
-      expectPrompt(c);
-    } finally {
-      await driver.remove(c.id);
-    }
+    expect(c.outcome).toEqual({ status: 'unhealthy' });
+    expectPrompt(c);
   });
 
   it.concurrent('reports the exit code of a container that exits', async () => {
@@ -299,28 +280,19 @@ describe('health and exit, followed through events', () => {
       { Cmd: ['/bin/sh', '-c', 'sleep 0.2; exit 3'] },
       (e) => e.type === 'container.died',
     );
-    const { outcome } = c;
-    try {
-      expect(outcome).toEqual({ status: 'exited', exitCode: 3, oomKilled: false });
-      expectPrompt(c);
-    } finally {
-      await driver.remove(c.id);
-    }
+    expect(c.outcome).toEqual({ status: 'exited', exitCode: 3, oomKilled: false });
+    expectPrompt(c);
   });
 
   it.concurrent('counts a container without HEALTHCHECK healthy after 1 s running', async () => {
     const c = await createStarted(env.images.busybox, {
       Cmd: ['/bin/sh', '-c', "trap 'exit 0' TERM; while :; do sleep 1 & wait $!; done"],
     });
-    try {
-      const outcome = await driver.watch(c.id, { signal: AbortSignal.timeout(30_000) });
-      const info = await driver.inspect(c.id);
-      expect(outcome).toEqual({ status: 'healthy', via: 'running' });
-      expect(info.running).toBe(true);
-      expect(Date.now() - info.startedAt!).toBeGreaterThanOrEqual(1000);
-    } finally {
-      await driver.remove(c.id);
-    }
+    const outcome = await driver.watch(c.id, { signal: AbortSignal.timeout(30_000) });
+    const info = await driver.inspect(c.id);
+    expect(outcome).toEqual({ status: 'healthy', via: 'running' });
+    expect(info.running).toBe(true);
+    expect(Date.now() - info.startedAt!).toBeGreaterThanOrEqual(1000);
   });
 
   it.concurrent('reports an OOM kill', async () => {
@@ -328,12 +300,8 @@ describe('health and exit, followed through events', () => {
       Cmd: ['/bin/busybox', 'tail', '/dev/zero'],
       HostConfig: { NetworkMode: 'none', Memory: 16 * 1024 * 1024, MemorySwap: 16 * 1024 * 1024 },
     });
-    try {
-      const outcome = await driver.watch(c.id, { signal: AbortSignal.timeout(30_000) });
-      expect(outcome).toEqual({ status: 'exited', exitCode: 137, oomKilled: true });
-    } finally {
-      await driver.remove(c.id);
-    }
+    const outcome = await driver.watch(c.id, { signal: AbortSignal.timeout(30_000) });
+    expect(outcome).toEqual({ status: 'exited', exitCode: 137, oomKilled: true });
   });
 
   it.concurrent('reports removed when the container goes away while watched', async () => {
@@ -347,13 +315,9 @@ describe('health and exit, followed through events', () => {
 
   it.concurrent('gives up when the caller aborts', async () => {
     const c = await createStarted(env.images.slow);
-    try {
-      const controller = new AbortController();
-      const watching = driver.watch(c.id, { signal: controller.signal });
-      controller.abort(new Error('health timeout'));
-      await expect(watching).rejects.toThrow('health timeout');
-    } finally {
-      await driver.remove(c.id);
-    }
+    const controller = new AbortController();
+    const watching = driver.watch(c.id, { signal: controller.signal });
+    controller.abort(new Error('health timeout'));
+    await expect(watching).rejects.toThrow('health timeout');
   });
 });

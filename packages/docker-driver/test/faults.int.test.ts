@@ -3,24 +3,27 @@
 // else is a clear error naming the holder; every create carries its attempt; aborted pulls and
 // creates stop at once.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { dockerTestRun, loadTestEnv } from '@condo/test-utils';
+import { Cleanups, dockerTestRun, loadTestEnv, runContainer } from '@condo/test-utils';
 import { type DockerDriver, DockerErrorCode, LABEL_ATTEMPT } from '@condo/docker-driver';
 import { holdEngineShared } from './engine-lock.js';
 import { newInstanceId, specFor, testDriver } from './helpers.js';
 
 const env = loadTestEnv();
 const run = dockerTestRun();
+// The containers the tests start are removed through the driver, then the driver is closed.
+const cleanups = new Cleanups();
 let driver: DockerDriver;
 let release: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
   release = await holdEngineShared();
   driver = await testDriver();
+  cleanups.add(() => driver.close());
 }, 120_000);
 
 afterAll(async () => {
   try {
-    await driver?.close();
+    await cleanups.run();
     await run.cleanup();
   } finally {
     await release?.();
@@ -36,7 +39,8 @@ const gone = async (id: string) =>
       (err: { statusCode?: number }) => err.statusCode === 404,
     );
 
-async function started(
+/** A started container of the healthy image, removed through the driver after the file's tests. */
+function started(
   opts: {
     instanceId?: string;
     service?: string;
@@ -44,7 +48,7 @@ async function started(
     extra?: Record<string, unknown>;
   } = {},
 ) {
-  const created = await driver.create({
+  const options = {
     service: opts.service ?? 'svc',
     instanceId: opts.instanceId ?? newInstanceId(),
     specHash: 'h1',
@@ -52,10 +56,8 @@ async function started(
       ...(opts.name ? { Name: opts.name } : {}),
       ...opts.extra,
     }),
-    labels: run.labels,
-  });
-  await driver.start(created.id);
-  return created;
+  };
+  return runContainer(driver, { ...options, labels: run.labels }, cleanups);
 }
 
 describe('stop and remove: gone or going is done', () => {

@@ -1,8 +1,14 @@
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { inspect } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { controlTestEnv, dockerTestRun, loadTestEnv } from '@condo/test-utils';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  Cleanups,
+  controlTestEnv,
+  dockerTestRun,
+  loadTestEnv,
+  runContainer,
+} from '@condo/test-utils';
 import {
   type DockerDriver,
   type DriverOptions,
@@ -21,6 +27,9 @@ const run = dockerTestRun();
 const { address: registry, pushedImage } = env.registry;
 const tmp = tempDir('pull');
 const drivers: DockerDriver[] = [];
+// Each test's containers go before its images do (a used image can't be removed).
+const cleanups = new Cleanups();
+afterEach(() => cleanups.run());
 let release: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
@@ -283,19 +292,13 @@ describe('pull policies', () => {
     await expect(driver.pull(localOnly, 'always')).rejects.toMatchObject({
       code: DockerErrorCode.PULL_UNAUTHORIZED,
     });
-    const c = await driver.create({
-      service: 'local',
-      instanceId: newInstanceId(),
-      specHash: 'h',
-      spec: specFor(localOnly),
-      labels: run.labels,
-    });
-    try {
-      await driver.start(c.id);
-      expect((await driver.inspect(c.id)).running).toBe(true);
-    } finally {
-      await driver.remove(c.id);
-    }
+    const options = { service: 'local', instanceId: newInstanceId(), specHash: 'h' };
+    const c = await runContainer(
+      driver,
+      { ...options, spec: specFor(localOnly), labels: run.labels },
+      cleanups,
+    );
+    expect((await driver.inspect(c.id)).running).toBe(true);
   });
 
   it(':never fails cleanly for an image that is not present', async () => {
@@ -339,19 +342,13 @@ describe('pull policies', () => {
       ).rejects.toMatchObject({
         code: DockerErrorCode.PULL_UNREACHABLE,
       });
-      const c = await driver.create({
-        service: 'fallback',
-        instanceId: newInstanceId(),
-        specHash: 'h',
-        spec: specFor(pushedImage),
-        labels: run.labels,
-      });
-      try {
-        await driver.start(c.id);
-        expect((await driver.inspect(c.id)).running).toBe(true);
-      } finally {
-        await driver.remove(c.id);
-      }
+      const options = { service: 'fallback', instanceId: newInstanceId(), specHash: 'h' };
+      const c = await runContainer(
+        driver,
+        { ...options, spec: specFor(pushedImage), labels: run.labels },
+        cleanups,
+      );
+      expect((await driver.inspect(c.id)).running).toBe(true);
     } finally {
       await controlTestEnv('start', 'registry');
     }

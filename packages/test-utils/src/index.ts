@@ -19,6 +19,8 @@ export type { DockerTestRun, HealthStatus } from './docker.js';
 export { makeSpecDir } from './spec-dir.js';
 export type { SpecDir } from './spec-dir.js';
 export { Cleanups } from './cleanups.js';
+export { runContainer } from './run-container.js';
+export type { ContainerRunner } from './run-container.js';
 export { SimulatedClock } from './clock.js';
 export type { Clock } from './clock.js';
 export { ConsulEmulator, parseConsulDuration, startConsulEmulator } from './consul-emulator.js';
