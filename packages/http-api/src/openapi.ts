@@ -1,5 +1,5 @@
 import { API_ERROR_STATUS } from './errors.js';
-import { MAX_WAIT_TIMEOUT_S } from './params.js';
+import { HASH_PATTERN, MAX_WAIT_TIMEOUT_S } from './params.js';
 import { CONTAINER_HEALTHS, STATE_NAMES } from './types.js';
 
 const json = (schema: object) => ({ 'application/json': { schema } });
@@ -95,8 +95,9 @@ export const OPENAPI_DOCUMENT = {
           {
             name: 'hash',
             in: 'query',
-            description: 'A spec revision (`specHash`).',
-            schema: { type: 'string', pattern: '^[A-Za-z0-9:._-]{1,256}$' },
+            description:
+              'A spec revision (`specHash` of `/v1/state`): 64 lowercase hex digits, optionally after a scheme (`upstream-sha256:`).',
+            schema: { type: 'string', pattern: HASH_PATTERN.source },
           },
           {
             name: 'timeout',

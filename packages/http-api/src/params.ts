@@ -6,7 +6,12 @@ export const MAX_WAIT_TIMEOUT_S = 3600;
 
 const MAX_NAME_LENGTH = 255;
 const MAX_IMAGE_LENGTH = 1024;
-const HASH_PATTERN = /^[A-Za-z0-9:._-]{1,256}$/;
+/**
+ * A spec revision as `/v1/state` shows it (`specHash`): the SHA-256 of the spec's canonical form,
+ * 64 lowercase hex digits, optionally after a scheme (`upstream-sha256:` for a snapshot imported
+ * from an original condo state file). Anything else could never match: a wait on it is refused.
+ */
+export const HASH_PATTERN = /^(?:[a-z][a-z0-9-]*:)?[0-9a-f]{64}$/;
 
 type Query = Record<string, unknown>;
 
@@ -54,7 +59,10 @@ export function parseWaitQuery(query: Query, maxTimeoutS = MAX_WAIT_TIMEOUT_S): 
     throw new BadParamError('image', `is longer than ${MAX_IMAGE_LENGTH} characters`);
   }
   if (hash !== undefined && !HASH_PATTERN.test(hash)) {
-    throw new BadParamError('hash', 'is not a spec hash (letters, digits, ":._-", at most 256)');
+    throw new BadParamError(
+      'hash',
+      'is not a spec hash (64 lowercase hex digits, the specHash of /v1/state)',
+    );
   }
 
   const raw = single(query, 'timeout');

@@ -15,7 +15,7 @@ state.set('web', {
     id: 'f3a9...',
     name: 'web_x1y2z3a4b5c',
     image: 'nginx:1.27',
-    specHash: 'sha256:aaa',
+    specHash: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
     createdAt: Date.now() - 4000,
     stableAt: Date.now(),
   },

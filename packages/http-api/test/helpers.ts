@@ -26,7 +26,7 @@ export function container(overrides: Partial<ContainerView> = {}): ContainerView
     id: 'c0ffee'.padEnd(64, '0'),
     name: 'web_a1b2c3d4e5f',
     image: 'nginx:1.27',
-    specHash: 'sha256:aaa',
+    specHash: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
     createdAt: Date.UTC(2026, 10, 25, 12, 0, 0),
     stableAt: Date.UTC(2026, 10, 25, 12, 0, 5),
     ...overrides,
@@ -50,7 +50,8 @@ export function waiting(next: Partial<ContainerView> = {}): ServiceView {
     state: 'Wait',
     current: container({ stableAt: null, ...next }),
     next: null,
-    pendingSpec: next.specHash ?? 'sha256:aaa',
+    pendingSpec:
+      next.specHash ?? 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
     retryAt: null,
     lastError: null,
     file: '/etc/condo/web.edn',

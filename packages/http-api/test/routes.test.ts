@@ -44,7 +44,7 @@ describe('GET /v1/state', () => {
         id: container().id,
         name: 'web_a1b2c3d4e5f',
         image: 'nginx:1.27',
-        specHash: 'sha256:aaa',
+        specHash: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
         createdAt: '2026-11-25T12:00:00.000Z',
         stableAt: '2026-11-25T12:00:05.000Z',
         health: null,
@@ -160,6 +160,10 @@ describe('GET /v1/wait_for', () => {
     ['name=a%2Fb&image=nginx&timeout=5', 'ERR_CONDO_API_BAD_PARAM'],
     ['name=web&image=nginx&hash=abc&timeout=5', 'ERR_CONDO_API_BAD_PARAM'],
     ['name=web&hash=not%20a%20hash&timeout=5', 'ERR_CONDO_API_BAD_PARAM'],
+    // Not a spec hash: a wait on it could only time out.
+    ['name=web&hash=anything&timeout=5', 'ERR_CONDO_API_BAD_PARAM'],
+    [`name=web&hash=sha256:${'a'.repeat(63)}&timeout=5`, 'ERR_CONDO_API_BAD_PARAM'],
+    [`name=web&hash=${'A'.repeat(64)}&timeout=5`, 'ERR_CONDO_API_BAD_PARAM'],
   ])('rejects ?%s with 400 %s', async (query, code) => {
     const api = await startApi();
     const reply = await get(`${api.url}/v1/wait_for?${query}`);
@@ -172,7 +176,9 @@ describe('GET /v1/wait_for', () => {
     const api = await startApi();
     api.state.set('web', stable());
     const byImage = await get(`${api.url}/v1/wait_for?name=web&image=nginx:1.27&timeout=5`);
-    const byHash = await get(`${api.url}/v1/wait_for?name=web&hash=sha256:aaa&timeout=5`);
+    const byHash = await get(
+      `${api.url}/v1/wait_for?name=web&hash=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa&timeout=5`,
+    );
     expect([byImage.status, byImage.json]).toEqual([200, { status: 'ok' }]);
     expect([byHash.status, byHash.json]).toEqual([200, { status: 'ok' }]);
   });
@@ -182,11 +188,13 @@ describe('GET /v1/wait_for', () => {
     api.state.set('web', {
       ...stable(),
       state: 'TryAgainNext',
-      pendingSpec: 'sha256:bad',
+      pendingSpec: 'bad0bad0bad0bad0bad0bad0bad0bad0bad0bad0bad0bad0bad0bad0bad0bad0',
       rejected: true,
       attempts: 3,
     });
-    const reply = await get(`${api.url}/v1/wait_for?name=web&hash=sha256:bad&timeout=5`);
+    const reply = await get(
+      `${api.url}/v1/wait_for?name=web&hash=bad0bad0bad0bad0bad0bad0bad0bad0bad0bad0bad0bad0bad0bad0bad0bad0&timeout=5`,
+    );
     expect(reply.status).toBe(409);
     expect(reply.json).toMatchObject({
       status: 'rejected',

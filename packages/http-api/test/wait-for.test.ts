@@ -48,13 +48,20 @@ describe('judging', () => {
   });
 
   it('is ok only when every reporting host is, and rejected when one host rejected the hash', () => {
-    const target = { name: 'web', hash: 'sha256:new' } as const;
-    const ok = stable({ specHash: 'sha256:new' });
-    const old = stable({ specHash: 'sha256:old' });
+    const target = {
+      name: 'web',
+      hash: 'eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee',
+    } as const;
+    const ok = stable({
+      specHash: 'eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee',
+    });
+    const old = stable({
+      specHash: 'dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd',
+    });
     const rejected = {
       ...old,
       state: 'TryAgainNext' as const,
-      pendingSpec: 'sha256:new',
+      pendingSpec: 'eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee',
       rejected: true,
     };
     expect(judgeFleet([], target)).toBe('pending');
@@ -89,21 +96,31 @@ describe('GET /v1/wait_for, event-driven', () => {
 
   it('waits for a service that does not exist yet', async () => {
     const api = await startApi();
-    const answer = get(`${api.url}/v1/wait_for?name=late&hash=sha256:aaa&timeout=30`);
+    const answer = get(
+      `${api.url}/v1/wait_for?name=late&hash=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa&timeout=30`,
+    );
     await until(() => api.state.listenerCount === 1, 'the request to be waiting');
-    api.state.set('late', stable({ specHash: 'sha256:aaa' }));
+    api.state.set(
+      'late',
+      stable({ specHash: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' }),
+    );
     expect((await answer).json).toEqual({ status: 'ok' });
   });
 
   it('answers 409 as soon as the awaited revision is rejected', async () => {
     const api = await startApi();
-    api.state.set('web', stable({ specHash: 'sha256:old' }));
-    const answer = get(`${api.url}/v1/wait_for?name=web&hash=sha256:new&timeout=30`);
+    api.state.set(
+      'web',
+      stable({ specHash: 'dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd' }),
+    );
+    const answer = get(
+      `${api.url}/v1/wait_for?name=web&hash=eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee&timeout=30`,
+    );
     await until(() => api.state.listenerCount === 1, 'the request to be waiting');
     api.state.set('web', {
-      ...stable({ specHash: 'sha256:old' }),
+      ...stable({ specHash: 'dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd' }),
       state: 'TryAgainNext',
-      pendingSpec: 'sha256:new',
+      pendingSpec: 'eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee',
       rejected: true,
     });
     const reply = await answer;

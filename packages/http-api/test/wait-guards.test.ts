@@ -29,9 +29,15 @@ describe('parseWaitQuery', () => {
       target: { name: 'web', image: 'nginx:1.27' },
       timeoutS: 5,
     });
-    expect(parseWaitQuery({ name: 'web', hash: 'sha256:a_b.c-d', timeout: '+7' })).toEqual({
-      target: { name: 'web', hash: 'sha256:a_b.c-d' },
+    const hash = 'c0ffee'.repeat(10) + '0123';
+    expect(parseWaitQuery({ name: 'web', hash, timeout: '+7' })).toEqual({
+      target: { name: 'web', hash },
       timeoutS: 7,
+    });
+    // The revision of a snapshot imported from an original condo state file.
+    expect(parseWaitQuery({ name: 'web', hash: `upstream-sha256:${hash}`, timeout: '5' })).toEqual({
+      target: { name: 'web', hash: `upstream-sha256:${hash}` },
+      timeoutS: 5,
     });
     expect(parseWaitQuery({ ...ok, timeout: String(MAX_WAIT_TIMEOUT_S) }).timeoutS).toBe(3600);
     expect(parseWaitQuery({ ...ok, timeout: '1' }).timeoutS).toBe(1);
@@ -55,9 +61,21 @@ describe('parseWaitQuery', () => {
     expect(() => parseWaitQuery({ ...ok, hash: 'sha256:a' })).toThrow(
       bad('hash', 'hash param cannot be combined with image: give one of them'),
     );
-    expect(() => parseWaitQuery({ name: 'web', hash: 'a b', timeout: '5' })).toThrow(
-      bad('hash', 'hash param is not a spec hash (letters, digits, ":._-", at most 256)'),
-    );
+    for (const hash of [
+      'a b',
+      'sha256:aaa',
+      'f'.repeat(63),
+      'f'.repeat(65),
+      'F'.repeat(64),
+      ':' + 'f'.repeat(64),
+    ]) {
+      expect(() => parseWaitQuery({ name: 'web', hash, timeout: '5' })).toThrow(
+        bad(
+          'hash',
+          'hash param is not a spec hash (64 lowercase hex digits, the specHash of /v1/state)',
+        ),
+      );
+    }
     expect(() => parseWaitQuery({ ...ok, timeout: '1.5' })).toThrow(
       bad('timeout', 'timeout param should be an integer number of seconds'),
     );
