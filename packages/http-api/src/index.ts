@@ -27,7 +27,7 @@ export type {
   MetricsRecorder,
 } from './metrics.js';
 export { OPENAPI_DOCUMENT } from './openapi.js';
-export { MAX_WAIT_TIMEOUT_S, parseWaitQuery } from './params.js';
+export { HASH_PATTERN, MAX_WAIT_TIMEOUT_S, parseWaitQuery } from './params.js';
 export type { WaitQuery } from './params.js';
 export { globalEntryJson, serviceJson, stateJson, toIso } from './serialize.js';
 export type { ContainerJson, GlobalEntryJson, LastErrorJson, ServiceJson } from './serialize.js';
