@@ -112,7 +112,7 @@ describe('SpecWatcher', () => {
     expect(a?.type === 'changed' && a.spec.bytes.toString()).toBe('{:spec {:Image "a:1"}}');
   });
 
-  it('follows an added file, a change and a removal, each once', async () => {
+  it('a file added, changed, then removed gives exactly: changed, changed, removed', async () => {
     const dir = await specDir();
     const w = await startWatcher([dir.path]);
     await dir.write('web.edn', 'v1');

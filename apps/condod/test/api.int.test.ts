@@ -65,7 +65,7 @@ it('serves /v1/state with the running containers', async () => {
   expect((await fetch(`${url}/healthz`)).status).toBe(200);
 });
 
-it('answers wait_for as soon as the new image is Stable', async () => {
+it('wait_for on a new image answers 200 ok once it is Stable; on an image never deployed, 500 timeout after 1 s', async () => {
   const next = env.images.slow;
   const waiting = fetch(
     `${url}/v1/wait_for?name=worker&image=${encodeURIComponent(next)}&timeout=60`,

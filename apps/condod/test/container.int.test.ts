@@ -47,7 +47,7 @@ afterAll(async () => {
 });
 
 describe('condod as a container', () => {
-  it('is the image the design asks for: volume, health check, signal, labels, command', async () => {
+  it('the condod image declares the state volume, port 8080, SIGTERM, its health check, OCI labels and its command line', async () => {
     const { Config } = await run.docker.getImage(image).inspect();
     expect(Config.Volumes).toHaveProperty(['/var/lib/condo']);
     expect(Config.ExposedPorts).toHaveProperty(['8080/tcp']);

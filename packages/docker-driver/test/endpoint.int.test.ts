@@ -190,14 +190,17 @@ describe('endpoints', () => {
     ).rejects.toMatchObject({ code: DockerErrorCode.ENDPOINT_INVALID });
   });
 
-  it.concurrent('fails typed when nothing listens', async () => {
-    await expect(
-      connectDockerDriver({ endpoint: `unix://${path.join(tmp.dir, 'no-such.sock')}` }),
-    ).rejects.toMatchObject({ code: DockerErrorCode.UNAVAILABLE });
-    await expect(connectDockerDriver({ endpoint: 'ssh://host' })).rejects.toMatchObject({
-      code: DockerErrorCode.ENDPOINT_INVALID,
-    });
-  });
+  it.concurrent(
+    'connecting fails UNAVAILABLE when nothing listens on the socket, ENDPOINT_INVALID for ssh://',
+    async () => {
+      await expect(
+        connectDockerDriver({ endpoint: `unix://${path.join(tmp.dir, 'no-such.sock')}` }),
+      ).rejects.toMatchObject({ code: DockerErrorCode.UNAVAILABLE });
+      await expect(connectDockerDriver({ endpoint: 'ssh://host' })).rejects.toMatchObject({
+        code: DockerErrorCode.ENDPOINT_INVALID,
+      });
+    },
+  );
 });
 
 describe('timeouts and the concurrency limit', () => {
@@ -215,37 +218,45 @@ describe('timeouts and the concurrency limit', () => {
     return { socket, arrivals };
   }
 
-  it.concurrent('times out connect and every call, aborting the request', async () => {
-    const hang = await hangingEngine();
-    await expect(
-      connectDockerDriver({ endpoint: `unix://${hang.socket}`, callTimeoutMs: 300 }),
-    ).rejects.toMatchObject({ code: DockerErrorCode.TIMEOUT });
-    const driver = createDockerodeDriver(new Dockerode({ socketPath: hang.socket }), {
-      callTimeoutMs: 300,
-    });
-    await expect(driver.inspect('abc')).rejects.toMatchObject({
-      code: DockerErrorCode.TIMEOUT,
-      operation: 'inspect abc',
-      timeoutMs: 300,
-    });
-    await expect(driver.listManaged('x')).rejects.toMatchObject({ code: DockerErrorCode.TIMEOUT });
-    await driver.close();
-  });
+  it.concurrent(
+    'an engine that never answers: connect, inspect and listManaged fail TIMEOUT after callTimeoutMs',
+    async () => {
+      const hang = await hangingEngine();
+      await expect(
+        connectDockerDriver({ endpoint: `unix://${hang.socket}`, callTimeoutMs: 300 }),
+      ).rejects.toMatchObject({ code: DockerErrorCode.TIMEOUT });
+      const driver = createDockerodeDriver(new Dockerode({ socketPath: hang.socket }), {
+        callTimeoutMs: 300,
+      });
+      await expect(driver.inspect('abc')).rejects.toMatchObject({
+        code: DockerErrorCode.TIMEOUT,
+        operation: 'inspect abc',
+        timeoutMs: 300,
+      });
+      await expect(driver.listManaged('x')).rejects.toMatchObject({
+        code: DockerErrorCode.TIMEOUT,
+      });
+      await driver.close();
+    },
+  );
 
-  it.concurrent('keeps retrying an event stream that never opens', async () => {
-    const hang = await hangingEngine();
-    const driver = createDockerodeDriver(new Dockerode({ socketPath: hang.socket }), {
-      callTimeoutMs: 200,
-    });
-    const seen: string[] = [];
-    driver.subscribe((e) => seen.push(e.type));
-    for (let i = 0; i < 60 && hang.arrivals.length < 3; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    await driver.close();
-    expect(hang.arrivals.length).toBeGreaterThanOrEqual(3);
-    expect(seen).toEqual([]);
-  });
+  it.concurrent(
+    'an event stream that never opens is retried (3 attempts seen) and emits no event',
+    async () => {
+      const hang = await hangingEngine();
+      const driver = createDockerodeDriver(new Dockerode({ socketPath: hang.socket }), {
+        callTimeoutMs: 200,
+      });
+      const seen: string[] = [];
+      driver.subscribe((e) => seen.push(e.type));
+      for (let i = 0; i < 60 && hang.arrivals.length < 3; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await driver.close();
+      expect(hang.arrivals.length).toBeGreaterThanOrEqual(3);
+      expect(seen).toEqual([]);
+    },
+  );
 
   it.concurrent('keeps at most maxConcurrentReads inspects in flight', async () => {
     const hang = await hangingEngine();

@@ -47,7 +47,7 @@ function createStarted(
 }
 
 describe('container lifecycle', () => {
-  it('connects with a pinned API version', () => {
+  it('connects to the test engine with API version 1.41 pinned', () => {
     expect(driver.apiVersion).toBe('1.41');
     expect(driver.endpoint).toBe(env.dockerHost);
   });
@@ -105,91 +105,103 @@ describe('container lifecycle', () => {
     },
   );
 
-  it.concurrent('gives a stop its own timeout on top of the call timeout', async () => {
-    // PID 1 without a SIGTERM handler ignores it: the engine waits the stop timeout, then kills.
-    // With a plain 500 ms call timeout this stop would fail with ERR_CONDO_DOCKER_TIMEOUT.
-    const strict = await testDriver({ callTimeoutMs: 500 });
-    cleanups.add(() => strict.close());
-    const c = await createStarted(env.images.busybox, { Cmd: ['/bin/sleep', '1000'] });
-    const t0 = Date.now();
-    await strict.stop(c.id, 2);
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(1900);
-    expect(await driver.inspect(c.id)).toMatchObject({ running: false, exitCode: 137 });
-  });
+  it.concurrent(
+    'a stop with a 2 s timeout on a driver with a 500 ms call timeout waits the 2 s and kills (137), no timeout error',
+    async () => {
+      // PID 1 without a SIGTERM handler ignores it: the engine waits the stop timeout, then kills.
+      // With a plain 500 ms call timeout this stop would fail with ERR_CONDO_DOCKER_TIMEOUT.
+      const strict = await testDriver({ callTimeoutMs: 500 });
+      cleanups.add(() => strict.close());
+      const c = await createStarted(env.images.busybox, { Cmd: ['/bin/sleep', '1000'] });
+      const t0 = Date.now();
+      await strict.stop(c.id, 2);
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(1900);
+      expect(await driver.inspect(c.id)).toMatchObject({ running: false, exitCode: 137 });
+    },
+  );
 
-  it.concurrent('honours a fixed Name and reports a name conflict', async () => {
-    const name = `fixed_${run.runId}`;
-    const spec = specFor(env.images.busybox, { Name: name, Cmd: ['/bin/true'] });
-    const first = await driver.create({
-      service: 'fixed',
-      instanceId: newInstanceId(),
-      specHash: 'h',
-      spec,
-      labels: run.labels,
-    });
-    try {
-      expect(first.name).toBe(name);
-      expect((await driver.inspect(first.id)).name).toBe(name);
-      await expect(
-        driver.create({
-          service: 'fixed',
-          instanceId: newInstanceId(),
-          specHash: 'h',
-          spec,
-          labels: run.labels,
-        }),
-      ).rejects.toMatchObject({ code: DockerErrorCode.NAME_CONFLICT, containerName: name });
-    } finally {
-      await driver.remove(first.id);
-    }
-  });
-
-  it.concurrent('rejects a spec without Image and an image that is not present', async () => {
-    await expect(
-      driver.create({ service: 's', instanceId: 'x', specHash: 'h', spec: { Cmd: ['true'] } }),
-    ).rejects.toMatchObject({ code: DockerErrorCode.SPEC_INVALID });
-    await expect(
-      driver.create({
-        service: 's',
+  it.concurrent(
+    'a spec Name names the container; a second create with that Name fails NAME_CONFLICT naming it',
+    async () => {
+      const name = `fixed_${run.runId}`;
+      const spec = specFor(env.images.busybox, { Name: name, Cmd: ['/bin/true'] });
+      const first = await driver.create({
+        service: 'fixed',
         instanceId: newInstanceId(),
         specHash: 'h',
-        spec: specFor(`condo-test/absent-${run.runId}:1`),
+        spec,
         labels: run.labels,
-      }),
-    ).rejects.toMatchObject({ code: DockerErrorCode.IMAGE_MISSING });
-  });
+      });
+      try {
+        expect(first.name).toBe(name);
+        expect((await driver.inspect(first.id)).name).toBe(name);
+        await expect(
+          driver.create({
+            service: 'fixed',
+            instanceId: newInstanceId(),
+            specHash: 'h',
+            spec,
+            labels: run.labels,
+          }),
+        ).rejects.toMatchObject({ code: DockerErrorCode.NAME_CONFLICT, containerName: name });
+      } finally {
+        await driver.remove(first.id);
+      }
+    },
+  );
 
-  it.concurrent('listManaged isolates two instance ids sharing one engine', async () => {
-    const a = newInstanceId();
-    const b = newInstanceId();
-    const mk = (instanceId: string, service: string) =>
-      driver.create({
-        service,
-        instanceId,
-        specHash: `${service}-hash`,
-        spec: specFor(env.images.busybox, { Cmd: ['/bin/true'] }),
-        labels: run.labels,
-      });
-    const created = await Promise.all([mk(a, 'one'), mk(a, 'two'), mk(b, 'one')]);
-    try {
-      const listA = await driver.listManaged(a);
-      const listB = await driver.listManaged(b);
-      expect(listA.map((c) => c.id).sort()).toEqual([created[0].id, created[1].id].sort());
-      expect(listB.map((c) => c.id)).toEqual([created[2].id]);
-      expect(listA.find((c) => c.id === created[1].id)).toMatchObject({
-        name: created[1].name,
-        service: 'two',
-        instanceId: a,
-        specHash: 'two-hash',
-        image: env.images.busybox,
-        state: 'created',
-      });
-      expect(await driver.listManaged(newInstanceId())).toEqual([]);
-    } finally {
-      await Promise.all(created.map((c) => driver.remove(c.id)));
-    }
-    expect(await driver.listManaged(a)).toEqual([]);
-  });
+  it.concurrent(
+    'create fails SPEC_INVALID for a spec without Image, IMAGE_MISSING for an image not present',
+    async () => {
+      await expect(
+        driver.create({ service: 's', instanceId: 'x', specHash: 'h', spec: { Cmd: ['true'] } }),
+      ).rejects.toMatchObject({ code: DockerErrorCode.SPEC_INVALID });
+      await expect(
+        driver.create({
+          service: 's',
+          instanceId: newInstanceId(),
+          specHash: 'h',
+          spec: specFor(`condo-test/absent-${run.runId}:1`),
+          labels: run.labels,
+        }),
+      ).rejects.toMatchObject({ code: DockerErrorCode.IMAGE_MISSING });
+    },
+  );
+
+  it.concurrent(
+    'listManaged(instance) lists only the containers of that instance id when two share the engine',
+    async () => {
+      const a = newInstanceId();
+      const b = newInstanceId();
+      const mk = (instanceId: string, service: string) =>
+        driver.create({
+          service,
+          instanceId,
+          specHash: `${service}-hash`,
+          spec: specFor(env.images.busybox, { Cmd: ['/bin/true'] }),
+          labels: run.labels,
+        });
+      const created = await Promise.all([mk(a, 'one'), mk(a, 'two'), mk(b, 'one')]);
+      try {
+        const listA = await driver.listManaged(a);
+        const listB = await driver.listManaged(b);
+        expect(listA.map((c) => c.id).sort()).toEqual([created[0].id, created[1].id].sort());
+        expect(listB.map((c) => c.id)).toEqual([created[2].id]);
+        expect(listA.find((c) => c.id === created[1].id)).toMatchObject({
+          name: created[1].name,
+          service: 'two',
+          instanceId: a,
+          specHash: 'two-hash',
+          image: env.images.busybox,
+          state: 'created',
+        });
+        expect(await driver.listManaged(newInstanceId())).toEqual([]);
+      } finally {
+        await Promise.all(created.map((c) => driver.remove(c.id)));
+      }
+      expect(await driver.listManaged(a)).toEqual([]);
+    },
+  );
 });
 
 /**
@@ -252,59 +264,74 @@ function expectPrompt(c: { latencyMs?: number; driverMs?: number }): void {
 }
 
 describe('health and exit, followed through events', () => {
-  it.concurrent('reports the healthy image healthy', async () => {
-    const c = await startAndWatch(
-      env.images.healthy,
-      {},
-      (e) => e.type === 'container.health' && e.status === 'healthy',
-    );
-    expect(c.outcome).toEqual({ status: 'healthy', via: 'healthcheck' });
-    expectPrompt(c);
-  });
+  it.concurrent(
+    'watching the healthy image (HEALTHCHECK passes) settles healthy via healthcheck, within 1 s of the event',
+    async () => {
+      const c = await startAndWatch(
+        env.images.healthy,
+        {},
+        (e) => e.type === 'container.health' && e.status === 'healthy',
+      );
+      expect(c.outcome).toEqual({ status: 'healthy', via: 'healthcheck' });
+      expectPrompt(c);
+    },
+  );
 
-  it.concurrent('reports the unhealthy image unhealthy', async () => {
-    const c = await startAndWatch(
-      env.images.unhealthy,
-      {},
-      (e) => e.type === 'container.health' && e.status === 'unhealthy',
-    );
-    expect(c.outcome).toEqual({ status: 'unhealthy' });
-    expectPrompt(c);
-  });
+  it.concurrent(
+    'watching the unhealthy image (HEALTHCHECK fails) settles unhealthy, within 1 s of the event',
+    async () => {
+      const c = await startAndWatch(
+        env.images.unhealthy,
+        {},
+        (e) => e.type === 'container.health' && e.status === 'unhealthy',
+      );
+      expect(c.outcome).toEqual({ status: 'unhealthy' });
+      expectPrompt(c);
+    },
+  );
 
-  it.concurrent('reports the exit code of a container that exits', async () => {
-    const c = await startAndWatch(
-      env.images.busybox,
-      // Well inside the 1 s running grace: a container without HEALTHCHECK that stays up 1 s
-      // counts as healthy, so exiting at 1 s would race that rule.
-      { Cmd: ['/bin/sh', '-c', 'sleep 0.2; exit 3'] },
-      (e) => e.type === 'container.died',
-    );
-    expect(c.outcome).toEqual({ status: 'exited', exitCode: 3, oomKilled: false });
-    expectPrompt(c);
-  });
+  it.concurrent(
+    'watching a container that exits 3 after 0.2 s settles exited with exitCode 3, not OOM-killed',
+    async () => {
+      const c = await startAndWatch(
+        env.images.busybox,
+        // Well inside the 1 s running grace: a container without HEALTHCHECK that stays up 1 s
+        // counts as healthy, so exiting at 1 s would race that rule.
+        { Cmd: ['/bin/sh', '-c', 'sleep 0.2; exit 3'] },
+        (e) => e.type === 'container.died',
+      );
+      expect(c.outcome).toEqual({ status: 'exited', exitCode: 3, oomKilled: false });
+      expectPrompt(c);
+    },
+  );
 
-  it.concurrent('counts a container without HEALTHCHECK healthy after 1 s running', async () => {
-    const c = await createStarted(env.images.busybox, {
-      Cmd: ['/bin/sh', '-c', "trap 'exit 0' TERM; while :; do sleep 1 & wait $!; done"],
-    });
-    const outcome = await driver.watch(c.id, { signal: AbortSignal.timeout(30_000) });
-    const info = await driver.inspect(c.id);
-    expect(outcome).toEqual({ status: 'healthy', via: 'running' });
-    expect(info.running).toBe(true);
-    expect(Date.now() - info.startedAt!).toBeGreaterThanOrEqual(1000);
-  });
+  it.concurrent(
+    'watching a container without HEALTHCHECK settles healthy via running once it ran 1 s',
+    async () => {
+      const c = await createStarted(env.images.busybox, {
+        Cmd: ['/bin/sh', '-c', "trap 'exit 0' TERM; while :; do sleep 1 & wait $!; done"],
+      });
+      const outcome = await driver.watch(c.id, { signal: AbortSignal.timeout(30_000) });
+      const info = await driver.inspect(c.id);
+      expect(outcome).toEqual({ status: 'healthy', via: 'running' });
+      expect(info.running).toBe(true);
+      expect(Date.now() - info.startedAt!).toBeGreaterThanOrEqual(1000);
+    },
+  );
 
-  it.concurrent('reports an OOM kill', async () => {
-    const c = await createStarted(env.images.busybox, {
-      Cmd: ['/bin/busybox', 'tail', '/dev/zero'],
-      HostConfig: { NetworkMode: 'none', Memory: 16 * 1024 * 1024, MemorySwap: 16 * 1024 * 1024 },
-    });
-    const outcome = await driver.watch(c.id, { signal: AbortSignal.timeout(30_000) });
-    expect(outcome).toEqual({ status: 'exited', exitCode: 137, oomKilled: true });
-  });
+  it.concurrent(
+    'watching a container over its 16 MiB memory limit settles exited 137, OOM-killed',
+    async () => {
+      const c = await createStarted(env.images.busybox, {
+        Cmd: ['/bin/busybox', 'tail', '/dev/zero'],
+        HostConfig: { NetworkMode: 'none', Memory: 16 * 1024 * 1024, MemorySwap: 16 * 1024 * 1024 },
+      });
+      const outcome = await driver.watch(c.id, { signal: AbortSignal.timeout(30_000) });
+      expect(outcome).toEqual({ status: 'exited', exitCode: 137, oomKilled: true });
+    },
+  );
 
-  it.concurrent('reports removed when the container goes away while watched', async () => {
+  it.concurrent('removing a watched container settles the watch removed (or exited)', async () => {
     const c = await createStarted(env.images.slow);
     const watching = driver.watch(c.id, { signal: AbortSignal.timeout(30_000) });
     await driver.remove(c.id);
@@ -313,7 +340,7 @@ describe('health and exit, followed through events', () => {
     });
   });
 
-  it.concurrent('gives up when the caller aborts', async () => {
+  it.concurrent('aborting a watch rejects it with the abort reason', async () => {
     const c = await createStarted(env.images.slow);
     const controller = new AbortController();
     const watching = driver.watch(c.id, { signal: controller.signal });

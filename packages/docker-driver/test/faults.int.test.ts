@@ -92,15 +92,18 @@ describe('stop and remove: gone or going is done', () => {
     },
   );
 
-  it.concurrent('remove(id, false) does not remove a running container', async () => {
-    const { id } = await started();
-    await expect(driver.remove(id, false)).rejects.toMatchObject({
-      code: DockerErrorCode.REQUEST_FAILED,
-    });
-    expect(await gone(id)).toBe(false);
-    await driver.remove(id, true);
-    expect(await gone(id)).toBe(true);
-  });
+  it.concurrent(
+    'remove(id, false) of a running container fails REQUEST_FAILED and leaves it there',
+    async () => {
+      const { id } = await started();
+      await expect(driver.remove(id, false)).rejects.toMatchObject({
+        code: DockerErrorCode.REQUEST_FAILED,
+      });
+      expect(await gone(id)).toBe(false);
+      await driver.remove(id, true);
+      expect(await gone(id)).toBe(true);
+    },
+  );
 });
 
 describe('create and fixed names', () => {

@@ -169,7 +169,7 @@ describe('registry auth from the Docker config file', () => {
       await expectPulledFromRegistry(driver);
     });
 
-    it('fails cleanly when the helper is not on PATH', async () => {
+    it('a credHelpers entry naming a helper not on PATH fails CREDENTIAL_HELPER_FAILED', async () => {
       const driver = await driverWithConfig({ credHelpers: { [registry]: 'absent-helper' } });
       await expect(driver.pull(pushedImage, 'always')).rejects.toMatchObject({
         code: DockerErrorCode.CREDENTIAL_HELPER_FAILED,
@@ -177,7 +177,7 @@ describe('registry auth from the Docker config file', () => {
     });
   });
 
-  it('reloads the config file on demand', async () => {
+  it('reloadAuth() reads a config file rewritten with credentials: the next pull succeeds, one warning for a bad entry', async () => {
     const driver = await driverWithConfig({});
     await removeLocalImage(pushedImage);
     await expect(driver.pull(pushedImage, 'always')).rejects.toMatchObject({
@@ -301,7 +301,7 @@ describe('pull policies', () => {
     expect((await driver.inspect(c.id)).running).toBe(true);
   });
 
-  it(':never fails cleanly for an image that is not present', async () => {
+  it(':never with an image that is not present fails IMAGE_MISSING', async () => {
     const driver = await driverWithConfig({});
     await expect(driver.pull(`${localOnly}-absent`, 'never')).rejects.toMatchObject({
       code: DockerErrorCode.IMAGE_MISSING,

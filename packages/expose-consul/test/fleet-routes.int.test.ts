@@ -53,7 +53,7 @@ describe('fleet routes over an exporter', () => {
     expect(global.map((e) => e.host).sort()).toEqual(['h1', 'h2', 'h3']);
   });
 
-  it('503 when the store cannot be read', async () => {
+  it('with the store stopped, /v1/global_state answers 503 and wait_for 503 unavailable', async () => {
     const { api } = await fleet(['h9']);
     await emulator.stop();
     try {
