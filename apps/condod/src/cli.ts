@@ -8,9 +8,8 @@ import { connectEngine } from './engine-connect.js';
 import {
   DEFAULT_ETCD_ENDPOINT,
   ExposureOptionError,
+  createConfiguredExporter,
   exposureConfig,
-  startExposure,
-  type Exposure,
   type ExposureConfig,
 } from './exposure.js';
 import { formatPlan, plan } from './plan.js';
@@ -42,11 +41,6 @@ function parseLabels(values: readonly string[]): Record<string, string> {
 }
 
 /**
- * A PREFIX that does not exist, or is not a directory, is a usage error. One that exists but
- * can't be read right now (EACCES, ELOOP, EIO) is not: condod starts, keeps the services it may
- * hold, and reports it until it reads again.
- */
-/**
  * `--server` is a TCP port (0: any free one); `--rescan-interval` is at least 1 s, so that the
  * safety net never becomes a busy loop. Throws `UsageError` (exit 2).
  */
@@ -63,6 +57,11 @@ function checkNumbers(args: { server?: number | undefined; 'rescan-interval': nu
   }
 }
 
+/**
+ * A PREFIX that does not exist, or is not a directory, is a usage error. One that exists but
+ * can't be read right now (EACCES, ELOOP, EIO) is not: condod starts, keeps the services it may
+ * hold, and reports it until it reads again.
+ */
 function checkPrefixes(prefixes: readonly string[]): void {
   for (const p of prefixes) {
     let ok: boolean;
@@ -335,8 +334,11 @@ async function main(argv: string[]): Promise<number> {
       store.close();
       throw err;
     });
+    // `-e consul|etcd`: the daemon publishes through the real exporter (it contacts nothing
+    // yet: a store that is down at start changes nothing locally).
+    const configured = exposure && createConfiguredExporter(exposure, store.instanceId, log);
     daemon = await startDaemon(
-      { driver, store },
+      { driver, store, ...(configured ? { exporter: configured.exporter } : {}) },
       {
         onSelfSpec: selfUpdate.onSpec,
         prefixes,
@@ -344,6 +346,7 @@ async function main(argv: string[]): Promise<number> {
         containerLabels,
         logger: log,
         rescanIntervalMs: args['rescan-interval'] * 1000,
+        ...(configured ? { exporterLabel: configured.label } : {}),
       },
     );
   } catch (err) {
@@ -354,8 +357,7 @@ async function main(argv: string[]): Promise<number> {
     return EXIT_RUNTIME;
   }
 
-  // Never waits on the store: a store that is down at start is caught up with when it returns.
-  const exposed: Exposure | undefined = exposure && startExposure(daemon, exposure, log);
+  const exposed = daemon.exposure;
   const running = daemon;
   healthSource = () => (exposed ? exposed.health(running.health()) : running.health());
   void selfUpdate.attach(daemon);
@@ -386,7 +388,6 @@ async function main(argv: string[]): Promise<number> {
         `cannot serve the HTTP API on ${args.listen}:${args.server}: ${String(err)}`,
       );
       await selfUpdate.close();
-      await exposed?.close();
       await daemon.close();
       await healthSocket?.close();
       return EXIT_RUNTIME;
@@ -407,7 +408,6 @@ async function main(argv: string[]): Promise<number> {
       );
       Promise.resolve(server?.close())
         .then(() => selfUpdate.close())
-        .then(() => exposed?.close())
         .then(() => daemon.close({ stopContainers }))
         .then(() => healthSocket?.close())
         .then(

@@ -1,3 +1,4 @@
+// Exposure (`-e consul|etcd`): the options, the real exporter, and the daemon's state published through an exporter.
 import { createConsulExporter, consulAddress } from '@condo/expose-consul';
 import { createEtcdExporter } from '@condo/expose-etcd';
 import {
@@ -6,6 +7,7 @@ import {
   type GlobalStateSource,
   type HealthReport,
 } from '@condo/http-api';
+import type { StateExporter } from '@condo/types';
 import type { Daemon, ServiceStatus } from './daemon.js';
 import type { Logger } from './logger.js';
 
@@ -90,14 +92,29 @@ export interface Exposure {
   close(): Promise<void>;
 }
 
+/** How logs and the `exposure` health check name an exporter. */
+export interface ExporterLabel {
+  /** `etcd`, `consul`: the `store` field of the exposure's log lines. */
+  store: string;
+  /** Where it publishes, e.g. `etcd http://127.0.0.1:2379 under condo`. */
+  where: string;
+  /** This host's name in the published entries (`--host`). */
+  host?: string;
+}
+
+/** The name of an exporter given without an `ExporterLabel`. */
+export const UNLABELLED_EXPORTER: ExporterLabel = { store: 'exporter', where: 'the state store' };
+
 /**
- * Publishes the daemon's state under `config`: every service at once, then every change of a
- * service once its snapshot is saved (never state condod could not persist), and a withdrawal
- * for every removed service. Nothing here waits on the store: a store that is down at start, or
- * goes down later, changes nothing locally (the exporter keeps the newest state per service and
- * catches up when the store returns).
+ * The real exporter of `-e consul|etcd` (`createEtcdExporter`, `createConsulExporter`) for the
+ * daemon whose state database has `instanceId`, and its label; what the CLI hands `startDaemon`.
+ * Contacts nothing yet: a store that is down at start fails nothing.
  */
-export function startExposure(daemon: Daemon, config: ExposureConfig, log: Logger): Exposure {
+export function createConfiguredExporter(
+  config: ExposureConfig,
+  instanceId: string,
+  log: Logger,
+): { exporter: StateExporter; label: ExporterLabel } {
   const exposeLog = log.child({ component: 'expose', store: config.kind });
   const logLine = (level: 'info' | 'warn', message: string) => exposeLog[level](message);
   const exporter =
@@ -106,20 +123,38 @@ export function startExposure(daemon: Daemon, config: ExposureConfig, log: Logge
           endpoints: config.endpoints,
           prefix: config.prefix,
           host: config.host,
-          instance: daemon.instanceId,
+          instance: instanceId,
           log: logLine,
         })
       : createConsulExporter({
           endpoint: config.endpoint,
           prefix: config.prefix,
           host: config.host,
-          instance: daemon.instanceId,
+          instance: instanceId,
           log: logLine,
         });
   const where =
     config.kind === 'etcd'
       ? `etcd ${config.endpoints.join(',')} under ${config.prefix}`
       : `Consul ${config.endpoint} under ${config.prefix}`;
+  return { exporter, label: { store: config.kind, where, host: config.host } };
+}
+
+/**
+ * Publishes the daemon's state through `exporter`: every service at once, then every change of
+ * a service once its snapshot is saved (never state condod could not persist), and a withdrawal
+ * for every removed service. Nothing here waits on the store: a store that is down at start, or
+ * goes down later, changes nothing locally (the exporter keeps the newest state per service and
+ * catches up when the store returns). `close()` closes the exporter.
+ */
+export function startExposure(
+  daemon: Pick<Daemon, 'instanceId' | 'events' | 'services' | 'saved'>,
+  exporter: StateExporter,
+  label: ExporterLabel,
+  log: Logger,
+): Exposure {
+  const exposeLog = log.child({ component: 'expose', store: label.store });
+  const { where, host } = label;
 
   // What was last handed to the exporter per service (as JSON), so that transitions that change
   // nothing visible (a repeated health report) are not written again.
@@ -156,8 +191,8 @@ export function startExposure(daemon: Daemon, config: ExposureConfig, log: Logge
   daemon.events.on('transition', onTransition);
   daemon.events.on('removed', onRemoved);
   exposeLog.info(
-    { host: config.host, instance: daemon.instanceId },
-    `publishing the state of ${services.size} service(s) to ${where} as host ${config.host}`,
+    { host, instance: daemon.instanceId },
+    `publishing the state of ${services.size} service(s) to ${where}${host ? ` as host ${host}` : ''}`,
   );
 
   let closing: Promise<void> | undefined;
