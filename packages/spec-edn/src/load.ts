@@ -81,7 +81,7 @@ export function decodeSpecBytes(
       SPEC_ERROR_CODES.ENCODING,
       { offset, line, column },
       {
-        message: `the file is not valid UTF-8 text: byte offset ${offset} (line ${line}, column ${column}) does not start a UTF-8 character`,
+        message: `the file is not valid UTF-8 text: byte offset ${offset} (line ${line}, column ${column}) is not a complete, well-formed UTF-8 character (cut short, overlong, or a stray byte)`,
         found,
         expected: 'a UTF-8 text file',
       },
