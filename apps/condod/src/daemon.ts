@@ -200,8 +200,9 @@ export interface Daemon {
   /** Undoes `suspend`: each service is reconciled with what runs, held-back changes applied. */
   resume(): Promise<void>;
   /**
-   * Stops publishing, then following the specs. By default every container keeps running (exactly like
-   * `kill -9`; the next start adopts them); with `stopContainers` they are stopped first.
+   * Stops publishing, then following the specs. By default every container keeps running
+   * (exactly like `kill -9`; the next start adopts them); with `stopContainers` they are stopped
+   * first.
    */
   close(opts?: { stopContainers?: boolean }): Promise<void>;
 }

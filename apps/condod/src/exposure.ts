@@ -1,4 +1,4 @@
-// Exposure (`-e consul|etcd`): the options, the real exporter, and the daemon's state published through an exporter.
+// Exposure (-e consul|etcd): the options, the real exporter, publishing through an exporter.
 import { createConsulExporter, consulAddress } from '@condo/expose-consul';
 import { createEtcdExporter } from '@condo/expose-etcd';
 import {

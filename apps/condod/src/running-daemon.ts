@@ -1,4 +1,4 @@
-// The running daemon as its callers hold it: state, health and metrics, suspend and resume for a self-update, and close.
+// The running daemon as callers hold it: state, health, suspend and resume, close.
 import type { EventEmitter } from 'node:events';
 import type { DockerDriver } from '@condo/docker-driver';
 import type { ApiMetrics } from '@condo/http-api';

@@ -1,4 +1,4 @@
-// Which spec file owns each service, kept in the state database so a restart never hands a service to another prefix.
+// Which spec file owns each service, kept in the state database across restarts.
 import type { SnapshotStore } from '@condo/store-sqlite';
 import type { Logger } from './logger.js';
 

@@ -1,4 +1,4 @@
-// The daemon's services by name: one `ServiceRunner` each, wired to the saver, the metrics and the transition log.
+// The daemon's services by name, one ServiceRunner each, wired to the saver, metrics and log.
 import type { EventEmitter } from 'node:events';
 import type { ApiMetrics } from '@condo/http-api';
 import {

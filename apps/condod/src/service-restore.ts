@@ -1,4 +1,4 @@
-// Restoring the services at start and on resume: what the last run saved and what the engine runs under this instance id, one `restored` event per service.
+// Restoring the services at start and on resume from saved snapshots and what the engine runs.
 import type { DockerDriver, ManagedContainer } from '@condo/docker-driver';
 import { parseSnapshot, type ObservedContainer, type Snapshot } from '@condo/state-machine';
 import type { SnapshotStore } from '@condo/store-sqlite';

@@ -1,4 +1,4 @@
-// The spec watcher's events as service events: files linted and applied, unreadable paths, removals, unclaimed services swept; held back while the daemon restores or is suspended.
+// The spec watcher's events applied to the services, held back while restoring or suspended.
 import { lintSpecBytes } from '@condo/spec-edn';
 import type { SelfSpecEvent } from './daemon.js';
 import { logDiagnostics } from './diagnostics-log.js';
@@ -8,14 +8,14 @@ import type { ServiceOwners } from './service-owners.js';
 import type { ServiceRegistry } from './service-registry.js';
 import type { SpecFile, SpecWatchEvent, SpecWatcher } from './spec-watcher.js';
 
-/** What the sweep asks the watcher: which services files claim, and whether every prefix was listed. */
+/** What the sweep asks the watcher: the services files claim, whether every prefix was listed. */
 export type SpecClaims = Pick<SpecWatcher, 'claimed' | 'complete' | 'problems'>;
 
 export interface SpecEventsOptions {
   registry: ServiceRegistry;
   owners: ServiceOwners;
   logger: Logger;
-  /** Gets `self.edn` at once, even while events are held back; without it, it is logged and ignored. */
+  /** Gets `self.edn` at once, even while events are held back (without it: logged, ignored). */
   onSelfSpec?: ((event: SelfSpecEvent) => void) | undefined;
   /** The watcher whose events these are (asked only once events are applied). */
   watcher: () => SpecClaims;

@@ -1,4 +1,4 @@
-// The warnings condod gives once at start: paths others can write, and containers another condo instance runs for these services.
+// The warnings at start: paths others can write, containers of another condo instance.
 import type { DockerDriver } from '@condo/docker-driver';
 import { describeForeign, findForeignContainers } from './foreign-containers.js';
 import type { Logger } from './logger.js';
