@@ -109,6 +109,13 @@ interface Job {
   abort: AbortController;
 }
 
+/** The effects a `cancel` names (by their op). */
+type CancellableEffect = Extract<DockerEffect, { type: 'pull' | 'create' }>;
+
+interface CancellableJob extends Job {
+  effect: CancellableEffect;
+}
+
 /** The code of the failure event of a cancelled pull or create. */
 export const CANCELLED = 'ERR_CONDO_CANCELLED';
 
@@ -225,15 +232,15 @@ export class ServiceRunner {
         return;
       }
       case 'cancel': {
-        const owns = (job: Job | undefined) =>
+        const owns = (job: Job | undefined): job is CancellableJob =>
           (job?.effect.type === 'pull' || job?.effect.type === 'create') &&
           job.effect.op === effect.op;
-        const queued = this.#queue.findIndex(owns);
-        if (queued >= 0) {
-          const [job] = this.#queue.splice(queued, 1);
-          this.send(cancelledResult(job!.effect));
+        const queued = this.#queue.find(owns);
+        if (queued) {
+          this.#queue.splice(this.#queue.indexOf(queued), 1);
+          this.send(cancelledResult(queued.effect));
         } else if (owns(this.#running)) {
-          this.#running!.abort.abort();
+          this.#running.abort.abort();
         }
         return;
       }
@@ -294,9 +301,7 @@ export class ServiceRunner {
         );
         // An aborted pull is not waited for: nothing of it needs undoing.
         const cancelled = new Promise<EventInput>((resolve) =>
-          signal.addEventListener('abort', () => resolve(cancelledResult(effect)), {
-            once: true,
-          }),
+          signal.addEventListener('abort', () => resolve(cancelledResult(effect))),
         );
         return Promise.race([pulled, cancelled]);
       }
@@ -372,14 +377,14 @@ function guarded(d: EnginePort): Omit<EnginePort, 'monitor'> {
 }
 
 /** The failure event of a pull or create cancelled before it completed. */
-function cancelledResult(effect: DockerEffect): EventInput {
+function cancelledResult(effect: CancellableEffect): EventInput {
   const error = {
     code: CANCELLED,
     message: `${effect.type} cancelled: its revision was abandoned`,
   };
-  if (effect.type === 'pull') return { type: 'pullFailed', op: effect.op, error };
-  if (effect.type === 'create') return { type: 'createFailed', op: effect.op, error };
-  throw new Error(`only a pull or a create can be cancelled, not ${effect.type}`);
+  return effect.type === 'pull'
+    ? { type: 'pullFailed', op: effect.op, error }
+    : { type: 'createFailed', op: effect.op, error };
 }
 
 function reportEvent(id: string, r: ContainerReport): EventInput {
