@@ -26,12 +26,8 @@ export function dispose(
 }
 
 export function removeLater(w: Work, fx: Fx, id: string, name: string, stopped: boolean): void {
-  const existing = w.disposing.find((x) => x.id === id);
-  if (existing?.phase === 'removing') return;
-  if (existing) {
-    clearRetry(fx, existing);
-    w.disposing = w.disposing.filter((x) => x !== existing);
-  }
+  // Already on its way out (the engine listed it twice): that disposal goes on.
+  if (w.disposing.some((x) => x.id === id)) return;
   w.disposing.push(removal(id, name, stopped));
   fx.push({ type: 'remove', containerId: id, force: true });
 }

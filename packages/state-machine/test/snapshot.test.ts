@@ -140,6 +140,9 @@ describe('snapshots', () => {
     expect(() => parseSnapshot(newer)).toThrow(
       expect.objectContaining({ code: 'ERR_CONDO_SNAPSHOT_VERSION', found: 3, expected: 2 }),
     );
+    expect(() => parseSnapshot(newer)).toThrow(
+      'snapshot has schema version 3, this condo reads version 2',
+    );
     expect(() => parseSnapshot({ ...initial(), version: 0 })).toThrow(SnapshotVersionError);
   });
 
@@ -183,6 +186,26 @@ describe('snapshots', () => {
         expect.objectContaining({ code: 'ERR_CONDO_SNAPSHOT_INVALID' }),
       );
     }
+  });
+
+  it('initial(): Init with nothing to do, not removed (so not removable), no spec error pending', () => {
+    expect(initial()).toEqual({
+      version: 2,
+      state: 'Init',
+      seq: 0,
+      attempts: 0,
+      lastError: null,
+      specErrorPending: false,
+      timer: null,
+      strays: [],
+      disposing: [],
+      kept: null,
+      suspended: false,
+      deferredSpec: null,
+      removed: false,
+      alternate: null,
+    });
+    expect(isRemovable(initial())).toBe(false);
   });
 
   it('a removed service is removable once everything is cleaned up', () => {
