@@ -17,6 +17,7 @@ const packages = [
   'expose-consul',
   'expose-etcd',
   'http-api',
+  'client',
   'test-utils',
 ];
 
