@@ -29,7 +29,7 @@ export default class TestOutputReporter {
       const { title, text } = JSON.parse(readFileSync(path.join(this.#dir, f), 'utf8'));
       return `\n${title}\n${text}\n`;
     });
-    if (blocks.length > 0) process.stderr.write(`\nTest output:\n${blocks.join('')}`);
+    if (blocks.length > 0) process.stderr.write(`\nTest output:\n${blocks.join('')}\n`);
     rmSync(this.#dir, { recursive: true, force: true });
   }
 }

@@ -42,7 +42,7 @@ describe('showInTestOutput and the jest reporter', () => {
       return true;
     });
     reporter.onRunComplete();
-    expect(written.join('')).toBe('\nTest output:\n\nreach table\nInit  3\nStable  2\n');
+    expect(written.join('')).toBe('\nTest output:\n\nreach table\nInit  3\nStable  2\n\n');
     expect(existsSync(dir)).toBe(false);
   });
 
