@@ -408,7 +408,7 @@ async function main(argv: string[]): Promise<number> {
       );
       Promise.resolve(server?.close())
         .then(() => selfUpdate.close())
-        .then(() => daemon.close({ stopContainers }))
+        .then(() => daemon.close({ stopContainers, handOver: signal === 'self-update' }))
         .then(() => healthSocket?.close())
         .then(
           () => resolve(0),

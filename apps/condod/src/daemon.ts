@@ -202,7 +202,8 @@ export interface Daemon {
   /**
    * Stops publishing, then following the specs. By default every container keeps running
    * (exactly like `kill -9`; the next start adopts them); with `stopContainers` they are stopped
-   * first.
+   * first. `handOver` (self-update: the new condod, on the same state database, takes over)
+   * leaves this host's fleet entries for it to take over instead of withdrawing them.
    */
-  close(opts?: { stopContainers?: boolean }): Promise<void>;
+  close(opts?: { stopContainers?: boolean; handOver?: boolean }): Promise<void>;
 }

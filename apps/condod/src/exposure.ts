@@ -88,8 +88,11 @@ export interface Exposure {
    * depends on the store, so a store outage must not get a healthy condod restarted.
    */
   health(report: HealthReport): HealthReport;
-  /** Stops publishing and releases the lease or session: this host's entries go at once. */
-  close(): Promise<void>;
+  /**
+   * Stops publishing and releases the lease or session: this host's entries go at once. With
+   * `keepEntries` (a self-update hand-over) they stay for the new condod to take over.
+   */
+  close(options?: { keepEntries?: boolean }): Promise<void>;
 }
 
 /** How logs and the `exposure` health check name an exporter. */
@@ -211,11 +214,11 @@ export function startExposure(
           };
       return { ...report, checks: { ...report.checks, exposure: check } };
     },
-    close: () =>
+    close: (options) =>
       (closing ??= (async () => {
         daemon.events.off('transition', onTransition);
         daemon.events.off('removed', onRemoved);
-        await exporter.close();
+        await exporter.close(options);
       })()),
   };
 }

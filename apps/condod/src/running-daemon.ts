@@ -71,12 +71,12 @@ export function runningDaemon(parts: DaemonParts): Daemon {
       const warnings = await driver.reloadAuth();
       log.info({ warnings }, 'Docker config reloaded');
     },
-    close: async ({ stopContainers = false } = {}) => {
+    close: async ({ stopContainers = false, handOver = false } = {}) => {
       if (closed) return;
       closed = true;
       // Withdrawn first (the lease goes, so this host's entries go at once): nothing that
-      // happens while stopping is published.
-      await exposure?.close();
+      // happens while stopping is published. On a hand-over the entries stay for the successor.
+      await exposure?.close({ keepEntries: handOver });
       await watcher.close();
       if (stopContainers) {
         log.info('stopping every container (--stop-on-exit)');

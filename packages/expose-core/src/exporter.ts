@@ -91,13 +91,13 @@ export function createExporter(options: ExporterOptions): Exporter {
     },
     status: (): ExposureStatus => publisher.status(),
     idle: () => publisher.idle(),
-    async close() {
+    async close(options) {
       if (closed) return;
       closed = true;
       listeners.clear();
       stopWatch?.();
       stopWatch = undefined;
-      await publisher.close();
+      await publisher.close({ release: !options?.keepEntries });
       await store.close();
     },
   };

@@ -134,7 +134,8 @@ export class Publisher {
   }
 
   /** Stops every timer, lets writes in flight settle, then releases the lease. Idempotent. */
-  async close(): Promise<void> {
+  /** Stops; releases the lease unless `release` is false (then it expires after the TTL). */
+  async close({ release = true }: { release?: boolean } = {}): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     this.#clock.clearTimeout(this.#retryTimer);
@@ -143,7 +144,7 @@ export class Publisher {
     while (this.#inFlight.size > 0) await new Promise((resolve) => setTimeout(resolve, 10));
     const lease = this.#lease;
     this.#lease = undefined;
-    if (lease !== undefined) await this.#store.release(lease).catch(() => undefined);
+    if (lease !== undefined && release) await this.#store.release(lease).catch(() => undefined);
   }
 
   #record(service: string, value: string | null): void {

@@ -261,6 +261,37 @@ export function exporterContract(jest: JestApi, harness: () => ExporterHarness):
     expect(goneAfterMs).toBeGreaterThanOrEqual(h.ttlMs - h.renewMs - 500);
   }, 90_000);
 
+  it('close({ keepEntries }) hands the entries to a successor of the same instance: no gap, none left behind', async () => {
+    const h = harness();
+    const prefix = newPrefix();
+    const instance = `host-s-${randomBytes(4).toString('hex')}`;
+    const reader = make('shared', 'host-r', prefix);
+    const old = make('shared', 'host-s', prefix, { instance });
+    old.publish('api', testSnapshot('Stable', 'api:1'));
+    old.publish('db', testSnapshot('Stable', 'db:1'));
+    await old.idle();
+    await old.close({ keepEntries: true });
+    expect(summary(await reader.readAll())).toEqual([
+      'api@host-s:Stable:api:1',
+      'db@host-s:Stable:db:1',
+    ]);
+
+    const successor = make('shared', 'host-s', prefix, { instance });
+    const t0 = Date.now();
+    successor.publish('api', testSnapshot('Stable', 'api:2'));
+    successor.publish('db', testSnapshot('Stable', 'db:1'));
+    await eventually('successor published', () => successor.status().pending === 0, 5000);
+    h.report('successor of the same instance published after (ms)', String(Date.now() - t0));
+    // Past the old lease's expiry the entries are the successor's, and still there.
+    await new Promise((resolve) => setTimeout(resolve, h.ttlMs + h.expiryGraceMs));
+    expect(summary(await reader.readAll())).toEqual([
+      'api@host-s:Stable:api:2',
+      'db@host-s:Stable:db:1',
+    ]);
+    await successor.close();
+    expect(await reader.readAll()).toEqual([]);
+  }, 90_000);
+
   it('a lost lease or session is replaced and everything re-published', async () => {
     const h = harness();
     const a = make('private', 'host-a', newPrefix());

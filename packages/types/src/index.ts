@@ -104,7 +104,10 @@ export interface StateExporter {
   status(): ExposureStatus;
   /**
    * Stops publishing and watching, then releases the lease or session, so this daemon's entries
-   * disappear at once (a daemon that dies instead loses them after the TTL). Idempotent.
+   * disappear at once (a daemon that dies instead loses them after the TTL). With
+   * `keepEntries` the lease or session is left to expire instead: a successor with the same
+   * instance id (the new condod of a self-update, on the same state database) takes the entries
+   * over when it first publishes, so the fleet never sees this host missing. Idempotent.
    */
-  close(): Promise<void>;
+  close(options?: { keepEntries?: boolean }): Promise<void>;
 }
