@@ -177,6 +177,13 @@ describe('every public package, packed', () => {
     expect(stdout).toMatch(/^Usage: condo-lint/);
   });
 
+  it("runs condo, client's bin, from the tarball", async () => {
+    const manifest = packed.get('client')!;
+    const bin = path.join(work, 'node_modules', manifest.name, manifest.bin!.condo!);
+    const { stdout } = await exec(process.execPath, [bin, '--help'], { cwd: work });
+    expect(stdout).toMatch(/^condo <command> \[options\]/);
+  });
+
   it('type-checks a consumer of every package and the TypeScript README examples', async () => {
     const imports = [...packed.values()].map((m, i) => `import type * as p${i} from '${m.name}';`);
     const uses = [...packed.values()].map((_m, i) => `p${i}`).join(', ');

@@ -314,7 +314,8 @@ export function createClient(options: ClientOptions): CondoClient {
     },
 
     async *events(call = {}) {
-      // Our own controller too, so that a consumer leaving the loop closes the connection.
+      // Leaving the loop cancels the body (and so the connection); our own controller also
+      // closes an answer given up on unread (not an event stream).
       const stop = new AbortController();
       const signal = call.signal ? AbortSignal.any([call.signal, stop.signal]) : stop.signal;
       try {
