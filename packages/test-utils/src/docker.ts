@@ -1,6 +1,7 @@
 import Docker from 'dockerode';
 import { loadTestEnv } from './env.js';
 import { TEST_LABEL, TEST_RUN_LABEL, newTestRunId, testLabels } from './labels.js';
+import type { ContainerHealth } from '@condo/types';
 
 /** A dockerode client for the throwaway engine of the test environment. */
 export function testDocker(): Docker {
@@ -50,7 +51,8 @@ export function dockerTestRun(runId = newTestRunId()): DockerTestRun {
   };
 }
 
-export type HealthStatus = 'starting' | 'healthy' | 'unhealthy' | 'none';
+/** Docker's health of a container, `none` without a HEALTHCHECK (the shared vocabulary's). */
+export type HealthStatus = ContainerHealth;
 
 /**
  * Waits until the container's health status is `want`, reading `docker inspect` (test code may
