@@ -18,6 +18,12 @@ export interface ClientOptions {
    * headers after 300 s, and proxies often sooner.
    */
   requestLimitS?: number | undefined;
+  /**
+   * How long `events()` goes without an event or a heartbeat (condod sends one every 15 s)
+   * before it calls the stream broken, ms; 45 000 by default. It catches a connection that died
+   * without a word (a host gone, a NAT or proxy that dropped it).
+   */
+  streamIdleMs?: number | undefined;
 }
 
 /** Options of one call: `signal` aborts it (the call then rejects with the signal's reason). */
@@ -115,6 +121,7 @@ export interface CondoClient {
 }
 
 const DEFAULT_REQUEST_LIMIT_S = 240;
+const DEFAULT_STREAM_IDLE_MS = 45_000;
 const WAIT_STATUSES = new Set(['ok', 'timeout', 'rejected', 'unavailable']);
 
 /** `host:port` or an http(s) URL, as the base URL every route is resolved against. */
@@ -177,6 +184,7 @@ export function createClient(options: ClientOptions): CondoClient {
   const addr = base.href;
   const doFetch = options.fetch ?? globalThis.fetch;
   const requestLimitS = options.requestLimitS ?? DEFAULT_REQUEST_LIMIT_S;
+  const streamIdleMs = options.streamIdleMs ?? DEFAULT_STREAM_IDLE_MS;
   const headers: Record<string, string> = {};
   if (options.token !== undefined && options.token !== '') {
     headers.authorization = `Bearer ${options.token}`;
@@ -318,8 +326,18 @@ export function createClient(options: ClientOptions): CondoClient {
       // closes an answer given up on unread (not an event stream).
       const stop = new AbortController();
       const signal = call.signal ? AbortSignal.any([call.signal, stop.signal]) : stop.signal;
+      let stalled = false;
+      let idle: ReturnType<typeof setTimeout> | undefined;
+      const alive = (): void => {
+        clearTimeout(idle);
+        idle = setTimeout(() => {
+          stalled = true;
+          stop.abort();
+        }, streamIdleMs);
+      };
       try {
         const response = await send('v1/events', { signal, accept: 'text/event-stream' });
+        alive();
         if (!response.ok)
           throw answerError(response, 'v1/events', await readJson(response, 'v1/events'));
         if (
@@ -330,12 +348,24 @@ export function createClient(options: ClientOptions): CondoClient {
         }
         const messages = response.body
           .pipeThrough(new TextDecoderStream())
-          .pipeThrough(new EventSourceParserStream());
+          .pipeThrough(new EventSourceParserStream({ onComment: alive }));
         for await (const message of messages) {
           const event = toEvent(message.event, message.id, message.data);
-          if (event) yield event;
+          if (event) {
+            // A consumer taking its time is not a silent server.
+            clearTimeout(idle);
+            yield event;
+          }
+          alive();
         }
       } catch (error) {
+        if (stalled) {
+          throw new CondoClientError(
+            'ERR_CONDO_CLIENT_UNREACHABLE',
+            `the event stream of condod at ${addr} went silent (nothing for ${streamIdleMs} ms, not even a heartbeat)`,
+            { cause: error },
+          );
+        }
         if (signal.aborted) return;
         if (error instanceof CondoClientError) throw error;
         throw new CondoClientError(
@@ -344,6 +374,7 @@ export function createClient(options: ClientOptions): CondoClient {
           { cause: error },
         );
       } finally {
+        clearTimeout(idle);
         stop.abort();
       }
     },

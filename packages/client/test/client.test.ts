@@ -360,6 +360,38 @@ describe('events', () => {
     await until(() => api.state.listenerCount === 0);
   });
 
+  it('a stream that goes silent (no event, no heartbeat) rejects with ERR_CONDO_CLIENT_UNREACHABLE', async () => {
+    // A server that answers, sends the snapshot, then says nothing: a connection that died quietly.
+    const silent = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('id: 1\nevent: snapshot\ndata: {"host":null,"exposure":false,"services":{}}\n\n');
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    afterThisTest(() => {
+      silent.closeAllConnections();
+      return new Promise((resolve) => silent.close(resolve));
+    });
+    const addr = `127.0.0.1:${(silent.address() as { port: number }).port}`;
+    const events = createClient({ addr, streamIdleMs: 300 }).events();
+    expect((await events.next()).value).toMatchObject({ type: 'snapshot' });
+    const startedMs = Date.now();
+    await expect(events.next()).rejects.toMatchObject({
+      code: 'ERR_CONDO_CLIENT_UNREACHABLE',
+      message: expect.stringMatching(/went silent \(nothing for 300 ms, not even a heartbeat\)/),
+    });
+    expect(Date.now() - startedMs).toBeGreaterThanOrEqual(250);
+  });
+
+  it('heartbeats keep a quiet stream open, and a consumer taking its time is not a silent server', async () => {
+    const api = await startApi({ heartbeatMs: 50 });
+    const events = createClient({ addr: api.url, streamIdleMs: 300 }).events();
+    expect((await events.next()).value).toMatchObject({ type: 'snapshot' });
+    await new Promise((r) => setTimeout(r, 600)); // not pulling: twice the idle limit
+    setTimeout(() => api.state.set('web', stable()), 600); // quiet but for heartbeats
+    expect((await events.next()).value).toMatchObject({ type: 'service', service: 'web' });
+    await events.return();
+  });
+
   it('a stream the server ends just ends; a 401 rejects with the server error', async () => {
     const api = await startApi({ apiToken: TOKEN });
     const events = createClient({ addr: api.url, token: TOKEN }).events();
