@@ -1,5 +1,6 @@
 // The `condo` program without the process: arguments and environment in, text and an exit code out.
 import { createRequire } from 'node:module';
+import { setTimeout as sleep } from 'node:timers/promises';
 import yargs from 'yargs';
 import { createClient } from './client.js';
 import type { CondoClient, CondoEvent } from './client.js';
@@ -71,83 +72,102 @@ interface ParsedArgs {
 const EPILOGUE = `Exit codes: 0 ok, 1 wait timed out, 2 usage error, 3 wait rejected, 4 condod unreachable, 5 condod answered an error.`;
 
 function parser(argv: string[]) {
-  return yargs(argv)
-    .scriptName('condo')
-    .usage(
-      '$0 <command> [options]\n\nAsks a running condod (its --server HTTP API) about its services.',
-    )
-    .option('addr', {
-      type: 'string',
-      global: true,
-      describe: `condod's API address, http://HOST:PORT or HOST:PORT (default: $CONDO_ADDR, else ${DEFAULT_ADDR})`,
-    })
-    .option('token', {
-      type: 'string',
-      global: true,
-      describe:
-        "condod's --api-token (default: $CONDO_TOKEN, which, unlike an argument, other users cannot read with ps)",
-    })
-    .command('status', 'Print every service: state, image, health, last error', (y) =>
-      y
-        .usage(
-          '$0 status [--fleet] [--json]\n\nPrints every service: state, image, health, last error.',
-        )
-        .option('fleet', {
-          type: 'boolean',
-          default: false,
-          describe: 'Every host of the fleet (condod must run with -e consul|etcd)',
-        })
-        .option('json', {
-          type: 'boolean',
-          default: false,
-          describe: 'Print the API answer as JSON (/v1/state, or /v1/global_state with --fleet)',
-        }),
-    )
-    .command('wait <name>', 'Wait until a service is Stable with an image or spec revision', (y) =>
-      y
-        .usage(
-          '$0 wait NAME (--image I | --hash H) [--timeout S] [--fleet]\n\nWaits until service NAME is Stable with exactly image I (or spec revision H) on every host that reports it.',
-        )
-        .positional('name', {
-          type: 'string',
-          demandOption: true,
-          describe: 'The service (its spec file name without .edn)',
-        })
-        .option('image', { type: 'string', describe: 'The exact image string of the spec' })
-        .option('hash', {
-          type: 'string',
-          describe: 'A spec revision (specHash in condo status --json)',
-        })
-        .conflicts('image', 'hash')
-        .option('timeout', {
-          type: 'number',
-          default: DEFAULT_WAIT_TIMEOUT_S,
-          describe: 'Seconds to wait, a whole number',
-        })
-        .option('fleet', {
-          type: 'boolean',
-          default: false,
-          describe:
-            'Require the fleet view: exit 5 if condod runs without -e consul|etcd (with it, every host reporting NAME counts anyway)',
-        }),
-    )
-    .command('events [name]', 'Print every state change, one line each, until Ctrl-C', (y) =>
-      y
-        .usage(
-          '$0 events [NAME] [--json]\n\nPrints every state change (of service NAME only, when given), one line each, until Ctrl-C.',
-        )
-        .positional('name', { type: 'string', describe: 'Only this service' })
-        .option('json', { type: 'boolean', default: false, describe: 'One JSON object per line' }),
-    )
-    .demandCommand(1, 'Give a command: status, wait or events')
-    .strict()
-    .version(version)
-    .help()
-    .epilogue(EPILOGUE)
-    .exitProcess(false)
-    .fail((msg, err) => {
-      throw new UsageError(msg || err?.message || 'bad usage');
-    });
+  return (
+    yargs(argv)
+      .scriptName('condo')
+      .usage(
+        '$0 <command> [options]\n\nAsks a running condod (its --server HTTP API) about its services.',
+      )
+      .option('addr', {
+        requiresArg: true,
+        type: 'string',
+        global: true,
+        describe: `condod's API address, http://HOST:PORT or HOST:PORT (default: $CONDO_ADDR, else ${DEFAULT_ADDR})`,
+      })
+      .option('token', {
+        requiresArg: true,
+        type: 'string',
+        global: true,
+        describe:
+          "condod's --api-token (default: $CONDO_TOKEN, which, unlike an argument, other users cannot read with ps)",
+      })
+      .command('status', 'Print every service: state, image, health, last error', (y) =>
+        y
+          .usage(
+            '$0 status [--fleet] [--json]\n\nPrints every service: state, image, health, last error.',
+          )
+          .option('fleet', {
+            type: 'boolean',
+            default: false,
+            describe: 'Every host of the fleet (condod must run with -e consul|etcd)',
+          })
+          .option('json', {
+            type: 'boolean',
+            default: false,
+            describe: 'Print the API answer as JSON (/v1/state, or /v1/global_state with --fleet)',
+          }),
+      )
+      .command(
+        'wait <name>',
+        'Wait until a service is Stable with an image or spec revision',
+        (y) =>
+          y
+            .usage(
+              '$0 wait NAME (--image I | --hash H) [--timeout S] [--fleet]\n\nWaits until service NAME is Stable with exactly image I (or spec revision H) on every host that reports it.',
+            )
+            .positional('name', {
+              type: 'string',
+              demandOption: true,
+              describe: 'The service (its spec file name without .edn)',
+            })
+            .option('image', {
+              type: 'string',
+              requiresArg: true,
+              describe: 'The exact image string of the spec',
+            })
+            .option('hash', {
+              requiresArg: true,
+              type: 'string',
+              describe: 'A spec revision (specHash in condo status --json)',
+            })
+            .conflicts('image', 'hash')
+            .option('timeout', {
+              requiresArg: true,
+              type: 'number',
+              default: DEFAULT_WAIT_TIMEOUT_S,
+              describe: 'Seconds to wait, a whole number',
+            })
+            .option('fleet', {
+              type: 'boolean',
+              default: false,
+              describe:
+                'Require the fleet view: exit 5 if condod runs without -e consul|etcd (with it, every host reporting NAME counts anyway)',
+            }),
+      )
+      .command('events [name]', 'Print every state change, one line each, until Ctrl-C', (y) =>
+        y
+          .usage(
+            '$0 events [NAME] [--json]\n\nPrints every state change (of service NAME only, when given), one line each, until Ctrl-C.',
+          )
+          .positional('name', { type: 'string', describe: 'Only this service' })
+          .option('json', {
+            type: 'boolean',
+            default: false,
+            describe: 'One JSON object per line',
+          }),
+      )
+      .demandCommand(1, 'Give a command: status, wait or events')
+      // An option given twice takes the last value, not an array.
+      .parserConfiguration({ 'duplicate-arguments-array': false })
+      .strict()
+      .version(version)
+      .help()
+      .epilogue(EPILOGUE)
+      .exitProcess(false)
+      .fail((msg, err) => {
+        throw new UsageError(msg || err?.message || 'bad usage');
+      })
+  );
 }
 
 function describeError(error: CondoClientError): string {
@@ -269,13 +289,7 @@ async function events(
       }
       io.stderr(`condo: ${error.message}; reconnecting\n`);
     }
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, io.reconnectMs ?? 2000);
-      io.signal?.addEventListener('abort', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    await sleep(io.reconnectMs ?? 2000, undefined, { signal: io.signal }).catch(() => {});
     if (io.signal?.aborted) return EXIT_CODES.ok;
   }
 }
@@ -301,8 +315,9 @@ export async function runCondo(argv: string[], io: CondoIo): Promise<number> {
   const colors = makeColors(useColors(io.env, io.isTTY));
   try {
     const client = createClient({
-      addr: args.addr ?? io.env.CONDO_ADDR ?? DEFAULT_ADDR,
-      token: args.token ?? io.env.CONDO_TOKEN,
+      // An empty variable counts as unset.
+      addr: args.addr ?? (io.env.CONDO_ADDR || DEFAULT_ADDR),
+      token: args.token ?? (io.env.CONDO_TOKEN || undefined),
       fetch: io.fetch,
     });
     switch (args._[0]) {

@@ -114,6 +114,11 @@ describe('address and token', () => {
       CONDO_TOKEN: 'stale',
     });
     expect(flags.code).toBe(0);
+    // Given twice, the last one counts (not an array of both).
+    const twice = await runBin(['status', '--addr', await closedAddr(), '--addr', api.url], {
+      CONDO_TOKEN: TOKEN,
+    });
+    expect(twice.code).toBe(0);
   });
 
   it('a missing or wrong token exits 5 naming the code, and never prints the token', async () => {
@@ -259,6 +264,7 @@ describe('condo wait', () => {
       /name param is not a service name .*\(ERR_CONDO_API_BAD_PARAM\)/,
     ],
     [['wait', 'web', '--hash', 'nope'], /hash param is not a spec hash/],
+    [['wait', 'web', '--image'], /Not enough arguments following: image/],
     [['status', '--bogus'], /Unknown argument: bogus/],
     [['stats'], /Unknown argument: stats/],
     [[], /Give a command: status, wait or events/],
