@@ -6,12 +6,12 @@ import type { CondoEvent } from './client.js';
 export type Colors = ReturnType<typeof picocolors.createColors>;
 
 /**
- * Colours on a terminal unless `NO_COLOR` is set (https://no-color.org); `FORCE_COLOR` (not `0`)
- * forces them. `CI` alone does not: CI logs are often read as plain text.
+ * Colours on a terminal unless `NO_COLOR` is set (https://no-color.org); `FORCE_COLOR` forces
+ * them (`FORCE_COLOR=0` turns them off). `CI` alone does not: CI logs are often read as plain text.
  */
 export function useColors(env: NodeJS.ProcessEnv, isTTY: boolean): boolean {
-  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '' && env.FORCE_COLOR !== '0')
-    return true;
+  const force = env.FORCE_COLOR;
+  if (force !== undefined && force !== '') return force !== '0';
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
   return isTTY && env.TERM !== 'dumb';
 }

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { GlobalStateUnavailableError } from '@condo/http-api';
-import type { GlobalEntry } from '@condo/http-api';
+import type { GlobalChange, GlobalEntry } from '@condo/http-api';
 import {
   buildPackage,
   closedAddr,
@@ -14,6 +14,7 @@ import {
   stable,
   startApi,
   startBin,
+  until,
 } from './helpers.js';
 
 const TOKEN = 'tok-77c1d0a9e4';
@@ -338,6 +339,37 @@ describe('condo events', () => {
       }),
       expect.objectContaining({ type: 'service', service: 'web', from: 'Stable', to: 'WaitNext' }),
     ]);
+  });
+
+  it('with exposure on, prints each change of the fleet view', async () => {
+    let tell: ((change: GlobalChange) => void) | undefined;
+    const api = await startApi({
+      global: {
+        read: () => Promise.resolve([]),
+        subscribe: (listener) => {
+          tell = listener;
+          return () => (tell = undefined);
+        },
+      },
+    });
+    const bin = startBin(['events', 'web', '--addr', api.url]);
+    await until(() => tell !== undefined);
+    const entry = (service: string): GlobalEntry => ({
+      host: 'h2',
+      instance: 'i-2',
+      service,
+      snapshot: stable({ image: 'nginx:1.28' }),
+      updatedAt: Date.UTC(2026, 10, 25, 12, 0, 6),
+    });
+    tell!({ type: 'put', entry: entry('db') });
+    tell!({ type: 'put', entry: entry('web') });
+    tell!({ type: 'delete', service: 'web', instance: 'i-2' });
+    await bin.printed('web gone from instance i-2');
+    bin.interrupt();
+    expect(await bin.exited).toBe(0);
+    expect(bin.stdout().replace(/^\S+ /gm, '')).toBe(
+      'web on h2: Stable nginx:1.28\nweb gone from instance i-2\n',
+    );
   });
 
   it('keeps going across a condod restart: says so, reconnects and prints the state again', async () => {

@@ -6,7 +6,15 @@ import type { GlobalEntry } from '@condo/http-api';
 import { CondoClientError, createClient, parseAddr } from '@condo/client';
 import type { CondoEvent } from '@condo/client';
 import { CondoError } from '@condo/types';
-import { afterThisTest, closedAddr, container, rejected, stable, startApi } from './helpers.js';
+import {
+  afterThisTest,
+  closedAddr,
+  container,
+  rejected,
+  stable,
+  startApi,
+  until,
+} from './helpers.js';
 
 const TOKEN = 'tok-3f9a1c77e2';
 const BAD_HASH = 'b'.repeat(64);
@@ -300,15 +308,6 @@ describe('waitFor', () => {
     await until(() => api.state.listenerCount === 0);
   });
 });
-
-/** Resolves once `check` holds (5 s at most). */
-async function until(check: () => boolean): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition never held');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('events', () => {
   it('yields the snapshot, then one event per change, and closes the stream when the loop breaks', async () => {

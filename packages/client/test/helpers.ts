@@ -167,3 +167,12 @@ export function startBin(args: string[], env: Record<string, string> = {}): Runn
     exited,
   };
 }
+
+/** Resolves once `check` holds, looking every 10 ms; fails after `limitMs`. */
+export async function until(check: () => boolean, limitMs = 5000): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition never held');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
