@@ -214,6 +214,25 @@ describe('condo wait', () => {
     );
   });
 
+  it('Ctrl-C ends the wait with 130 and frees the request on the server', async () => {
+    const api = await startApi();
+    const bin = startBin([
+      'wait',
+      'web',
+      '--image',
+      'nginx:9',
+      '--timeout',
+      '60',
+      '--addr',
+      api.url,
+    ]);
+    await until(() => api.state.listenerCount === 1, 10_000);
+    bin.interrupt();
+    expect(await bin.exited).toBe(130);
+    await until(() => api.state.listenerCount === 0);
+    expect(bin.stdout()).toBe('');
+  });
+
   it('exits 5 when the fleet store could not be read until the timeout', async () => {
     const api = await startApi({
       global: { read: () => Promise.reject(new GlobalStateUnavailableError()) },
