@@ -51,7 +51,15 @@ async function running(
   const out: Record<string, string[]> = {};
   for (const c of list) {
     const service = c.Labels['condo.service'] ?? '?';
-    const info = await docker.getContainer(c.Id).inspect();
+    // Removed between the listing and here (condod replacing a dead container): not there.
+    const info = await docker
+      .getContainer(c.Id)
+      .inspect()
+      .catch((err: { statusCode?: number }) => {
+        if (err.statusCode === 404) return undefined;
+        throw err;
+      });
+    if (!info) continue;
     const rev = (info.Config.Env ?? []).find((e) => e.startsWith('REV=')) ?? 'REV=1';
     (out[service] ??= []).push(`${c.State} ${rev}`);
   }
