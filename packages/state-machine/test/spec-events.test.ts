@@ -81,6 +81,21 @@ describe('the same revision again', () => {
       expect(h.s.lastError).toMatchObject(pullError);
     },
   );
+  it("Stable with another error (the old container's remove failed): that error stays", () => {
+    const h = new Harness();
+    h.stable(good, 'c1');
+    h.deploy(good2, 'c2');
+    h.send({ type: 'containerHealthy', id: 'c2' });
+    h.fireTimer();
+    h.send({ type: 'containerStopped', id: 'c1' });
+    expect(h.s.state).toBe('Stable');
+    const removeError = { code: 'ERR_CONDO_REMOVE_FAILED', message: 'device busy' };
+    h.send({ type: 'removeFailed', id: 'c1', error: removeError });
+    const before = h.s;
+    expect(h.send({ type: 'specChanged', spec: good2 })).toEqual([]);
+    expect(h.s).toBe(before);
+    expect(h.s.lastError).toMatchObject(removeError);
+  });
 });
 
 describe('a revision back after its removal', () => {

@@ -99,6 +99,22 @@ describe('results that arrive while suspended', () => {
     expect(h.fx).toContainEqual(expect.objectContaining({ type: 'create', spec: good3 }));
   });
 
+  it("the deploy's pull failing does not end a stray create: the next create still waits for it", () => {
+    const h = new Harness();
+    const stray = creating(h);
+    h.send({ type: 'specChanged', spec: good2 });
+    const pull = h.op('pull');
+    h.send({ type: 'suspendRequested' });
+    h.send({ type: 'pullFailed', op: pull, error: cancelled });
+    expect(h.s.strays).toEqual([stray]);
+    h.send({ type: 'stopRequested' });
+    h.send({ type: 'specChanged', spec: good3 });
+    h.send({ type: 'pulled', op: h.op('pull') });
+    expect(types(h.fx)).not.toContain('create');
+    h.send({ type: 'createFailed', op: stray, error: cancelled });
+    expect(h.fx).toContainEqual(expect.objectContaining({ type: 'create', spec: good3 }));
+  });
+
   it("the deploy's failed pull leaves it before its pull, a failed create before its create", () => {
     const h = new Harness();
     h.send({ type: 'specChanged', spec: good });
