@@ -46,7 +46,7 @@ export function inspectHeader(
   const changeCounter = head.readUInt32BE(24);
   const pageCount = head.readUInt32BE(28);
   const validFor = head.readUInt32BE(92);
-  if (validFor === changeCounter && pageCount > 0 && pageCount * pageSize > fileSize) {
+  if (validFor === changeCounter && pageCount * pageSize > fileSize) {
     return { kind: 'truncated', expectedBytes: pageCount * pageSize };
   }
   return { kind: 'ok', pageSize };
