@@ -23,7 +23,7 @@
 import { EventEmitter } from 'node:events';
 import type { ContainerDetails } from '@condo/docker-driver';
 import { openSnapshotStore, type SnapshotStore } from '@condo/store-sqlite';
-import type { ContainerView, LastErrorView, ServiceView } from '@condo/http-api';
+import type { ApiContainerView, LastErrorView, ApiServiceView } from '@condo/http-api';
 import { decodeSpecBytes, formatDiagnostic, type Diagnostic } from '@condo/spec-edn';
 import { retryDelayMs } from '@condo/state-machine';
 import type { Daemon, SelfSpecEvent } from './daemon.js';
@@ -93,7 +93,7 @@ export class SelfUpdate extends EventEmitter<{ changed: [] }> {
   #warnedOutside = false;
   #suspended = false;
   #inFlight: { hash: string; abort: AbortController } | null = null;
-  #next: ContainerView | null = null;
+  #next: ApiContainerView | null = null;
   #running = false;
   #again = false;
   #closed = false;
@@ -396,7 +396,7 @@ export class SelfUpdate extends EventEmitter<{ changed: [] }> {
    * The `self` entry of `/v1/state` (see the module comment), or `undefined` when there is
    * nothing to say: no `self.edn` and not started by a self-update.
    */
-  view(): ServiceView | undefined {
+  view(): ApiServiceView | undefined {
     const hash = this.#env[CONDO_SELF_ENV];
     if (this.#file === null && hash === undefined && this.#lastError === null) return undefined;
     const own = this.#own?.found ? this.#own.container : undefined;
@@ -428,7 +428,7 @@ export class SelfUpdate extends EventEmitter<{ changed: [] }> {
   }
 }
 
-function ownView(c: ContainerDetails, specHash: string, since: number): ContainerView {
+function ownView(c: ContainerDetails, specHash: string, since: number): ApiContainerView {
   return {
     id: c.id,
     name: c.name,

@@ -5,7 +5,7 @@ import {
   createApp,
   listen,
   type RunningServer,
-  type ServiceView,
+  type ApiServiceView,
 } from '@condo/http-api';
 import type { Daemon, ServiceStatus } from './daemon.js';
 import type { Exposure } from './exposure.js';
@@ -28,7 +28,7 @@ export interface ApiServerOptions {
   selfUpdate?: Pick<SelfUpdate, 'view' | 'on' | 'off'>;
 }
 
-function view(status: ServiceStatus): ServiceView {
+function view(status: ServiceStatus): ApiServiceView {
   return status;
 }
 

@@ -1,4 +1,10 @@
-import type { ExposedEntry, ExposureChange, ServiceSnapshot, StateName } from '@condo/types';
+import type {
+  ExposedEntry,
+  ExposureChange,
+  ServiceSnapshot,
+  StateName,
+  WaitTarget,
+} from '@condo/types';
 import { EventSourceParserStream } from 'eventsource-parser/stream';
 import { CondoClientError } from './errors.js';
 
@@ -31,10 +37,7 @@ export interface CallOptions {
   signal?: AbortSignal | undefined;
 }
 
-/** What `waitFor` waits for: a service `Stable` with exactly this image, or this spec revision. */
-export type WaitTarget = { name: string } & (
-  { image: string; hash?: undefined } | { hash: string; image?: undefined }
-);
+export type { WaitTarget };
 
 export type WaitForOptions = WaitTarget &
   CallOptions & {
@@ -61,7 +64,7 @@ export interface WaitOutcome {
 }
 
 /** `/healthz`: `ok`, or `unhealthy` with the failing checks named (a 503 is an answer, not an error). */
-export interface HealthOutcome {
+export interface HealthAnswer {
   status: 'ok' | 'unhealthy';
   checks?: Record<string, { ok: boolean; detail?: string }>;
   error?: ApiErrorBody;
@@ -117,7 +120,7 @@ export interface CondoClient {
    */
   events(options?: CallOptions): AsyncGenerator<CondoEvent, void, undefined>;
   /** `GET /healthz` (needs no token). */
-  health(options?: CallOptions): Promise<HealthOutcome>;
+  health(options?: CallOptions): Promise<HealthAnswer>;
 }
 
 const DEFAULT_REQUEST_LIMIT_S = 240;
@@ -384,7 +387,7 @@ export function createClient(options: ClientOptions): CondoClient {
       const body = await readJson(response, 'healthz');
       const status = isRecord(body) ? body.status : undefined;
       if (status !== 'ok' && status !== 'unhealthy') throw answerError(response, 'healthz', body);
-      return body as HealthOutcome;
+      return body as HealthAnswer;
     },
   };
 }

@@ -9,7 +9,7 @@ export type {
   ClientOptions,
   CondoClient,
   CondoEvent,
-  HealthOutcome,
+  HealthAnswer,
   WaitForOptions,
   WaitOutcome,
   WaitTarget,

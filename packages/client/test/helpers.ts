@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Cleanups } from '@condo/test-utils';
 import { MemoryStateSource, createApp, listen } from '@condo/http-api';
-import type { ApiOptions, ContainerView, RunningServer, ServiceView } from '@condo/http-api';
+import type { ApiOptions, ApiContainerView, RunningServer, ApiServiceView } from '@condo/http-api';
 
 const exec = promisify(execFile);
 export const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -44,7 +44,7 @@ export async function closedAddr(): Promise<string> {
   return `http://127.0.0.1:${port}`;
 }
 
-export function container(overrides: Partial<ContainerView> = {}): ContainerView {
+export function container(overrides: Partial<ApiContainerView> = {}): ApiContainerView {
   return {
     id: 'c0ffee'.padEnd(64, '0'),
     name: 'web_a1b2c3d4e5f',
@@ -57,7 +57,7 @@ export function container(overrides: Partial<ContainerView> = {}): ContainerView
   };
 }
 
-export function stable(overrides: Partial<ContainerView> = {}): ServiceView {
+export function stable(overrides: Partial<ApiContainerView> = {}): ApiServiceView {
   return {
     state: 'Stable',
     current: container(overrides),
@@ -70,7 +70,7 @@ export function stable(overrides: Partial<ContainerView> = {}): ServiceView {
 }
 
 /** A revision that failed `:max-attempts` times while `current` keeps running. */
-export function rejected(hash: string): ServiceView {
+export function rejected(hash: string): ApiServiceView {
   return {
     state: 'TryAgainNext',
     current: container(),

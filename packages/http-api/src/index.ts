@@ -34,14 +34,14 @@ export type { ContainerJson, GlobalEntryJson, LastErrorJson, ServiceJson } from 
 export { CONTAINER_HEALTHS, STATE_NAMES } from './types.js';
 export type {
   ContainerHealth,
-  ContainerView,
+  ApiContainerView,
   GlobalChange,
   GlobalEntry,
   GlobalStateSource,
   HealthReport,
   HealthSource,
   LastErrorView,
-  ServiceView,
+  ApiServiceView,
   StateEvent,
   StateListener,
   StateName,

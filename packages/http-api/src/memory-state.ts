@@ -1,4 +1,4 @@
-import type { ServiceView, StateEvent, StateListener, StateSource } from './types.js';
+import type { ApiServiceView, StateEvent, StateListener, StateSource } from './types.js';
 
 /**
  * An in-memory `StateSource` that a daemon (or a test) drives: `set` a service's view after every
@@ -6,23 +6,23 @@ import type { ServiceView, StateEvent, StateListener, StateSource } from './type
  * subscription order, after the map is updated.
  */
 export class MemoryStateSource implements StateSource {
-  readonly #services = new Map<string, ServiceView>();
+  readonly #services = new Map<string, ApiServiceView>();
   readonly #listeners = new Set<StateListener>();
 
-  constructor(initial?: Iterable<readonly [string, ServiceView]>) {
+  constructor(initial?: Iterable<readonly [string, ApiServiceView]>) {
     for (const [name, view] of initial ?? []) this.#services.set(name, view);
   }
 
-  snapshot(): ReadonlyMap<string, ServiceView> {
+  snapshot(): ReadonlyMap<string, ApiServiceView> {
     return this.#services;
   }
 
-  get(service: string): ServiceView | undefined {
+  get(service: string): ApiServiceView | undefined {
     return this.#services.get(service);
   }
 
   /** Records the new view of `service` and tells every listener. */
-  set(service: string, view: ServiceView): void {
+  set(service: string, view: ApiServiceView): void {
     const previous = this.#services.get(service) ?? null;
     this.#services.set(service, view);
     this.#emit({ type: 'updated', service, view, previous });

@@ -7,10 +7,10 @@ import type {
 import { CONTAINER_HEALTHS } from './types.js';
 import type {
   ContainerHealth,
-  ContainerView,
+  ApiContainerView,
   GlobalEntry,
   LastErrorView,
-  ServiceView,
+  ApiServiceView,
   TimeInput,
 } from './types.js';
 
@@ -33,7 +33,7 @@ function toIsoOrNull(time: TimeInput | null | undefined): string | null {
   return time === null || time === undefined ? null : toIso(time);
 }
 
-function containerJson(c: ContainerView | null): ContainerJson | null {
+function containerJson(c: ApiContainerView | null): ContainerJson | null {
   if (!c) return null;
   return {
     id: c.id,
@@ -56,7 +56,7 @@ function lastErrorJson(e: LastErrorView | null): LastErrorJson | null {
 }
 
 /** The wire form of a service view (pure). */
-export function serviceJson(view: ServiceView): ServiceJson {
+export function serviceJson(view: ApiServiceView): ServiceJson {
   return {
     state: view.state,
     current: containerJson(view.current),
@@ -74,7 +74,7 @@ export function serviceJson(view: ServiceView): ServiceJson {
  * The wire form of the whole state. `Object.fromEntries` defines own properties, so a service
  * named `__proto__` is an ordinary key.
  */
-export function stateJson(state: ReadonlyMap<string, ServiceView>): Record<string, ServiceJson> {
+export function stateJson(state: ReadonlyMap<string, ApiServiceView>): Record<string, ServiceJson> {
   const names = [...state.keys()].sort();
   return Object.fromEntries(names.map((name) => [name, serviceJson(state.get(name)!)]));
 }

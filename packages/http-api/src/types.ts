@@ -1,9 +1,4 @@
-import type {
-  ContainerHealth,
-  ContainerView as ContainerViewMs,
-  LastError,
-  ServiceView as ServiceViewMs,
-} from '@condo/types';
+import type { ContainerHealth, ContainerView, LastError, ServiceView } from '@condo/types';
 
 // The six states and the container healths are @condo/types'.
 export { CONTAINER_HEALTHS, STATE_NAMES } from '@condo/types';
@@ -16,7 +11,7 @@ export type TimeInput = number | string | Date;
  * One container of a service (`current` or `next`): @condo/types' `ContainerView`, with times as
  * the daemon holds them and the health absent or null while unknown.
  */
-export interface ContainerView extends Omit<ContainerViewMs, 'createdAt' | 'stableAt' | 'health'> {
+export interface ApiContainerView extends Omit<ContainerView, 'createdAt' | 'stableAt' | 'health'> {
   createdAt: TimeInput;
   stableAt: TimeInput | null;
   health?: ContainerHealth | null;
@@ -32,12 +27,12 @@ export interface LastErrorView extends Omit<LastError, 'at'> {
  * `@condo/state-machine`'s `toServiceView(snapshot)` returns) plus the spec `file`, with times as
  * the daemon holds them and `rejected`/`attempts` optional (false and 0).
  */
-export interface ServiceView extends Omit<
-  ServiceViewMs,
+export interface ApiServiceView extends Omit<
+  ServiceView,
   'current' | 'next' | 'retryAt' | 'lastError' | 'rejected' | 'attempts'
 > {
-  current: ContainerView | null;
-  next: ContainerView | null;
+  current: ApiContainerView | null;
+  next: ApiContainerView | null;
   retryAt: TimeInput | null;
   lastError: LastErrorView | null;
   /** The spec file the service comes from. */
@@ -50,15 +45,15 @@ export interface ServiceView extends Omit<
 
 /** A change of one service, as a `StateSource` reports it. */
 export type StateEvent =
-  | { type: 'updated'; service: string; view: ServiceView; previous: ServiceView | null }
-  | { type: 'removed'; service: string; previous: ServiceView };
+  | { type: 'updated'; service: string; view: ApiServiceView; previous: ApiServiceView | null }
+  | { type: 'removed'; service: string; previous: ApiServiceView };
 
 export type StateListener = (event: StateEvent) => void;
 
 /** The local state of the daemon: every service it supervises, and a feed of their changes. */
 export interface StateSource {
   /** The current state by service name. The caller must not mutate it. */
-  snapshot(): ReadonlyMap<string, ServiceView>;
+  snapshot(): ReadonlyMap<string, ApiServiceView>;
   /**
    * Calls `listener` after every change, synchronously or soon after; returns the unsubscribe
    * function. A listener must not throw.
@@ -71,7 +66,7 @@ export interface GlobalEntry {
   host: string;
   instance: string;
   service: string;
-  snapshot: ServiceView;
+  snapshot: ApiServiceView;
   updatedAt: TimeInput;
 }
 

@@ -1,15 +1,14 @@
-import type { GlobalEntry, GlobalStateSource, ServiceView, StateSource } from './types.js';
+import type { GlobalEntry, GlobalStateSource, ApiServiceView, StateSource } from './types.js';
 
-/** What `wait_for` waits for: a service stable on an image, or on one spec revision. */
-export type WaitTarget = { name: string } & (
-  { image: string; hash?: undefined } | { hash: string; image?: undefined }
-);
+import type { WaitTarget } from '@condo/types';
+
+export type { WaitTarget };
 
 export type WaitVerdict = 'ok' | 'rejected' | 'pending';
 export type WaitResult = 'ok' | 'rejected' | 'timeout' | 'unavailable' | 'aborted';
 
 /** Where one service stands against a target (pure). */
-export function judgeService(view: ServiceView | undefined, target: WaitTarget): WaitVerdict {
+export function judgeService(view: ApiServiceView | undefined, target: WaitTarget): WaitVerdict {
   if (!view) return 'pending';
   if (target.hash !== undefined) {
     if (view.rejected === true && view.pendingSpec === target.hash) return 'rejected';

@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { afterEach } from '@jest/globals';
 import { Cleanups } from '@condo/test-utils';
 import { MemoryStateSource, createApp, listen } from '@condo/http-api';
-import type { ApiOptions, ContainerView, RunningServer, ServiceView } from '@condo/http-api';
+import type { ApiOptions, ApiContainerView, RunningServer, ApiServiceView } from '@condo/http-api';
 
 const cleanups = new Cleanups();
 afterEach(() => cleanups.run());
@@ -21,7 +21,7 @@ export async function startApi(options: Partial<ApiOptions> = {}): Promise<TestA
   return { ...running, state };
 }
 
-export function container(overrides: Partial<ContainerView> = {}): ContainerView {
+export function container(overrides: Partial<ApiContainerView> = {}): ApiContainerView {
   return {
     id: 'c0ffee'.padEnd(64, '0'),
     name: 'web_a1b2c3d4e5f',
@@ -33,7 +33,7 @@ export function container(overrides: Partial<ContainerView> = {}): ContainerView
   };
 }
 
-export function stable(overrides: Partial<ContainerView> = {}): ServiceView {
+export function stable(overrides: Partial<ApiContainerView> = {}): ApiServiceView {
   return {
     state: 'Stable',
     current: container(overrides),
@@ -45,7 +45,7 @@ export function stable(overrides: Partial<ContainerView> = {}): ServiceView {
   };
 }
 
-export function waiting(next: Partial<ContainerView> = {}): ServiceView {
+export function waiting(next: Partial<ApiContainerView> = {}): ApiServiceView {
   return {
     state: 'Wait',
     current: container({ stableAt: null, ...next }),

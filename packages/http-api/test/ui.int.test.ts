@@ -7,7 +7,7 @@ import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { dockerTestRun, loadTestEnv, waitForHealth, CHROMIUM_LAUNCH } from '@condo/test-utils';
 import { GlobalStateUnavailableError } from '@condo/http-api';
-import type { ContainerView, GlobalChange, GlobalEntry, ServiceView } from '@condo/http-api';
+import type { ApiContainerView, GlobalChange, GlobalEntry, ApiServiceView } from '@condo/http-api';
 import { container, stable, startApi, waiting } from './helpers.js';
 
 // The UI against a state source driven by real containers on the test engine: what condod will
@@ -50,7 +50,7 @@ async function shownServices(page: Page): Promise<Array<string | null>> {
 async function startContainer(
   service: string,
   spec: { Image: string; Env?: string[] },
-): Promise<ContainerView> {
+): Promise<ApiContainerView> {
   const name = `${service}_${run.runId.slice(-11)}${Math.floor(Math.random() * 1e6)}`;
   const created = await run.docker.createContainer({
     ...spec,
@@ -223,7 +223,7 @@ describe('the web UI', () => {
             message: 'not healthy within 10 s',
             at: Date.now(),
           },
-        } satisfies ServiceView,
+        } satisfies ApiServiceView,
         updatedAt: Date.now(),
       },
     ];

@@ -9,7 +9,14 @@ import type { ContainerHealth, StateName } from './state.js';
 export { PULL_POLICIES } from './spec.js';
 export type { DeployStrategy, PullPolicy, ServiceSpec } from './spec.js';
 export { CONTAINER_HEALTHS, STATE_NAMES } from './state.js';
-export type { ContainerHealth, ContainerView, LastError, ServiceView, StateName } from './state.js';
+export type {
+  ContainerHealth,
+  ContainerView,
+  LastError,
+  ServiceView,
+  StateName,
+  WaitTarget,
+} from './state.js';
 export type { Clock } from './clock.js';
 export { CondoError } from './errors.js';
 export type { CondoErrorOptions } from './errors.js';

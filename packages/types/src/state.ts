@@ -65,3 +65,11 @@ export interface ServiceView {
   /** Failed attempts of the pending revision. */
   attempts: number;
 }
+
+/**
+ * What `/v1/wait_for` (and the client's `waitFor`) waits for: the service `name` `Stable` with
+ * exactly this image, or on this spec revision (`specHash`).
+ */
+export type WaitTarget = { name: string } & (
+  { image: string; hash?: undefined } | { hash: string; image?: undefined }
+);
