@@ -14,13 +14,20 @@ import {
 import { onSpecChanged, onSpecInvalid } from './on-spec.js';
 import { onTimer } from './on-timer.js';
 import { MachineErrorCodes, disposalRetryDelayMs } from './rules.js';
-import { type Fx, type Work, nextId, setTimer } from './work.js';
+import { type Fx, type Work, nextId, setTimer, targetSpec } from './work.js';
 
 export function handleEvent(w: Work, e: Event, fx: Fx): void {
   if (w.suspended) {
     // Suspended for a self-update: only record what must not be lost. `restored` resumes.
     switch (e.type) {
       case 'specChanged':
+        if (targetSpec(w)?.hash === e.spec.hash) {
+          // The revision it runs or deploys already: applied now, as when not suspended (it
+          // deploys nothing, and clears a spec error it fixes); a deferred newer one is dropped.
+          w.deferredSpec = null;
+          onSpecChanged(w, fx, e.spec, e.at);
+          return;
+        }
         w.deferredSpec = e.spec;
         w.specErrorPending = false;
         return;

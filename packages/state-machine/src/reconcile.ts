@@ -97,7 +97,16 @@ export function reconcile(
     else removeLater(w, fx, o.id, o.name, false); // maybe created, never started
   }
 
-  if (deferred) onSpecChanged(w, fx, deferred, now);
+  if (deferred) {
+    // A spec error recorded after the deferred revision arrived is still the file's last word:
+    // it stays once that revision is applied, as it would have without the suspension.
+    const specError = w.specErrorPending ? w.lastError : null;
+    onSpecChanged(w, fx, deferred, now);
+    if (specError) {
+      w.lastError = specError;
+      w.specErrorPending = true;
+    }
+  }
   settle(w, fx);
   return finish(snapshot, w, fx, true);
 }
