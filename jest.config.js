@@ -35,11 +35,11 @@ const shared = {
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   // .stryker-tmp holds the mutation-testing sandboxes (copies of a package) while one runs.
-  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/\\.tsbuild/', '<rootDir>/.stryker-tmp/'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/\\.tsbuild/', '<rootDir>/\\.stryker-tmp'],
   modulePathIgnorePatterns: [
     '<rootDir>/packages/[^/]+/dist/',
     '<rootDir>/apps/[^/]+/dist/',
-    '<rootDir>/.stryker-tmp/',
+    '<rootDir>/\\.stryker-tmp',
   ],
 };
 

@@ -48,9 +48,11 @@ export function strykerConfig({
     tsconfigFile: 'tsconfig.json',
     mutate: [...mutate, '!**/*.test.ts'],
     ignorePatterns: ['dist', '.tsbuild', 'stryker.config.mjs'],
-    // Sandboxes at the depth of a package (.stryker-tmp/sandbox-*), so a test's path up to the
-    // repository (../../docs) still leads there, and the root node_modules still resolves.
-    tempDirName: path.relative(process.cwd(), path.join(root, '.stryker-tmp')),
+    // Sandboxes at the depth of a package (.stryker-tmp-<pkg>/sandbox-*), so a test's path up to
+    // the repository (../../docs) still leads there, and the root node_modules still resolves.
+    // One folder per package: a run clears its folder when it starts, so runs of two packages
+    // at once must not share one.
+    tempDirName: path.relative(process.cwd(), path.join(root, `.stryker-tmp-${pkg}`)),
     coverageAnalysis: 'perTest',
     concurrency: Number(process.env.STRYKER_CONCURRENCY ?? 2),
     timeoutMS: 5_000,
