@@ -106,7 +106,10 @@ export class SpecEvents {
         );
       case 'unreadable':
         log.error(
-          { path: event.path, err: event.error, services: event.services },
+          // What the file is (a FIFO, too large, a link out of its prefix) needs no stack trace.
+          isSpecError(event.error)
+            ? { path: event.path, code: event.error.code, services: event.services }
+            : { path: event.path, err: event.error, services: event.services },
           `cannot read ${event.path || 'a spec directory'}: ${event.error.message}; its services keep running`,
         );
         for (const service of event.services) this.#unreadable(service, event.path, event.error);
@@ -164,11 +167,26 @@ export class SpecEvents {
     if (service === SELF_SERVICE) return;
     this.#opts.registry.serviceFor(service).runner.send({
       type: 'specInvalid',
-      error: {
-        code: 'ERR_CONDO_SPEC_READ',
-        message: `cannot read ${file}: ${error.code ?? error.message}; the service keeps running as it is`,
-        file,
-      },
+      // A file that is not one a spec may be (too large, not a regular file, a link out of its
+      // prefix) keeps its own code, as condo-lint reports it; an I/O failure is ERR_CONDO_SPEC_READ.
+      error: isSpecError(error)
+        ? {
+            code: error.code,
+            message: `${error.message}; the service keeps running as it is`,
+            file,
+          }
+        : {
+            code: 'ERR_CONDO_SPEC_READ',
+            message: `cannot read ${file}: ${error.code ?? error.message}; the service keeps running as it is`,
+            file,
+          },
     });
   }
+}
+
+/** An error about what a spec file is (`ERR_CONDO_SPEC_*`), not about reading it. */
+function isSpecError(
+  error: NodeJS.ErrnoException,
+): error is NodeJS.ErrnoException & { code: string } {
+  return typeof error.code === 'string' && error.code.startsWith('ERR_CONDO_SPEC_');
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { constants, lstatSync, watch, type FSWatcher } from 'node:fs';
 import { lstat, open, readdir, readlink, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { DEFAULT_MAX_BYTES, isSpecFileName } from '@condo/spec-edn';
+import { DEFAULT_MAX_BYTES, SPEC_ERROR_CODES, isSpecFileName } from '@condo/spec-edn';
 
 /** One spec file as read from a prefix. */
 export interface SpecFile {
@@ -514,7 +514,8 @@ export class SpecWatcher {
  *   prefix: never followed, so a spec can't be made of `/etc/shadow` and quote it in an error;
  * - `ERR_CONDO_SPEC_NOT_A_FILE`: a FIFO, socket or device (opened non-blocking: a FIFO never
  *   blocks the watcher, even one swapped in between the directory scan and the read);
- * - `EFBIG`: more than `DEFAULT_MAX_BYTES` (1 MiB) of @condo/spec-edn; never loaded whole.
+ * - `ERR_CONDO_SPEC_TOO_LARGE`: more than `DEFAULT_MAX_BYTES` (1 MiB) of @condo/spec-edn, as
+ *   condo-lint says it; never loaded whole.
  * The check is made on the file actually opened (Linux: `/proc/self/fd`), so swapping a link
  * between the check and the read changes nothing.
  */
@@ -537,7 +538,7 @@ async function readSpecFile(file: string, prefix: string): Promise<Buffer> {
     }
     const tooLarge = (size: number) =>
       codeError(
-        'EFBIG',
+        SPEC_ERROR_CODES.TOO_LARGE,
         `${file} is ${size} bytes, more than the ${DEFAULT_MAX_BYTES} a spec file may hold`,
       );
     if (info.size > DEFAULT_MAX_BYTES) throw tooLarge(info.size);

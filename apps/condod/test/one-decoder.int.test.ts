@@ -29,4 +29,25 @@ describe('kind 11: one decoder', () => {
     await sleep(1500);
     expect(await containersOf(suite.run, 'web')).toEqual([]);
   });
+
+  it('a spec file over 1 MiB: ERR_CONDO_SPEC_TOO_LARGE as condo-lint says it, no stack trace, the running service kept', async () => {
+    const dir = await makeSpecDir({ 'big.edn': spec(env.images.healthy) });
+    suite.cleanups.add(() => dir.cleanup());
+    const { condod } = startCondod(suite, [dir.path]);
+    await condod.waitForState('big', 'Stable');
+    const [running] = await containersOf(suite.run, 'big');
+    const mark = condod.lines.length;
+    // A valid spec padded with a comment past the limit.
+    await writeFile(
+      path.join(dir.path, 'big.edn'),
+      `${spec(env.images.healthy, { env: ['REV=2'] })};${'x'.repeat(1_100_000)}\n`,
+    );
+    const line = await condod.waitFor(
+      (l) => l.service === 'big' && l.error?.code === 'ERR_CONDO_SPEC_TOO_LARGE',
+      { from: mark },
+    );
+    expect(line.error?.message).toMatch(/more than the 1048576 a spec file may hold/);
+    expect(condod.output.slice(0)).not.toMatch(/EFBIG|"stack"/);
+    expect((await containersOf(suite.run, 'big')).map((c) => c.Id)).toEqual([running!.Id]);
+  });
 });
