@@ -283,7 +283,7 @@ export function monitorContainer(
         } else if (health !== undefined && details.health === 'none') {
           tell({ type: 'healthy', health: 'none' });
         } else if (health !== undefined && details.health === 'unhealthy') {
-          tell({ type: 'unhealthy', message: 'Docker reports the container unhealthy' });
+          tell({ type: 'unhealthy' }); // the machine's message names the container
         }
       } while (again && !done);
     })().finally(() => {
@@ -303,8 +303,7 @@ export function monitorContainer(
         // Before the first verdict, `watch` decides (it knows the no-HEALTHCHECK rule).
         if (health === undefined) return;
         if (event.status === 'healthy') tell({ type: 'healthy' });
-        else if (event.status === 'unhealthy')
-          tell({ type: 'unhealthy', message: 'Docker reports the container unhealthy' });
+        else if (event.status === 'unhealthy') tell({ type: 'unhealthy' }); // the machine's message names the container
         return;
       case 'container.paused':
         // Before the first verdict, `watch` waits for the unpause.
@@ -330,7 +329,7 @@ export function monitorContainer(
         case 'healthy':
           return tell({ type: 'healthy', health: outcome.via === 'running' ? 'none' : 'healthy' });
         case 'unhealthy':
-          return tell({ type: 'unhealthy', message: 'Docker reports the container unhealthy' });
+          return tell({ type: 'unhealthy' }); // the machine's message names the container
         case 'exited':
           return check({ exitCode: outcome.exitCode });
         case 'removed':
