@@ -208,7 +208,7 @@ async function main(argv: string[]): Promise<number> {
     .option('stop-on-exit', {
       type: 'boolean',
       default: false,
-      describe: 'Stop every container on SIGTERM/SIGINT (default: leave them running)',
+      describe: 'Stop and remove every container on SIGTERM/SIGINT (default: leave them running)',
     })
     .option('container-label', {
       type: 'string',

@@ -3,7 +3,7 @@ import { expect, it } from '@jest/globals';
 import { SimulatedClock } from '@condo/test-utils';
 
 import { ServiceRunner, describe as view, initial, transition } from '@condo/state-machine';
-import type { ContainerReport, Driver, ServiceSpec } from '@condo/state-machine';
+import type { ContainerReport, EnginePort, ServiceSpec } from '@condo/state-machine';
 
 it('README: the pure function, then one service driven by a fake driver', async () => {
   const lines: string[] = [];
@@ -32,7 +32,7 @@ it('README: the pure function, then one service driven by a fake driver', async 
   // 2. The reference interpreter, driving one service with a fake driver.
   const clock = new SimulatedClock(); // in production: { now: Date.now, setTimeout, clearTimeout }
   let n = 0;
-  const fakeDriver: Driver = {
+  const fakeDriver: EnginePort = {
     pull: async () => {},
     create: (s) => Promise.resolve({ id: `c${++n}`, name: `${s.name}_${n}` }),
     start: async () => {},
