@@ -51,9 +51,6 @@ export function dockerTestRun(runId = newTestRunId()): DockerTestRun {
   };
 }
 
-/** Docker's health of a container, `none` without a HEALTHCHECK (the shared vocabulary's). */
-export type HealthStatus = ContainerHealth;
-
 /**
  * Waits until the container's health status is `want`, reading `docker inspect` (test code may
  * poll; condo itself follows the event stream). Rejects after `timeoutMs` with the last status.
@@ -61,14 +58,14 @@ export type HealthStatus = ContainerHealth;
 export async function waitForHealth(
   docker: Docker,
   id: string,
-  want: HealthStatus,
+  want: ContainerHealth,
   timeoutMs = 20_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  let last: HealthStatus | 'exited' = 'starting';
+  let last: ContainerHealth | 'exited' = 'starting';
   while (Date.now() < deadline) {
     const info = await docker.getContainer(id).inspect();
-    last = (info.State.Health?.Status as HealthStatus | undefined) ?? 'none';
+    last = (info.State.Health?.Status as ContainerHealth | undefined) ?? 'none';
     if (last === want) return;
     if (!info.State.Running) last = 'exited';
     await new Promise((r) => setTimeout(r, 200));

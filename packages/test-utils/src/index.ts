@@ -15,7 +15,7 @@ export {
   testDocker,
   waitForHealth,
 } from './docker.js';
-export type { DockerTestRun, HealthStatus } from './docker.js';
+export type { DockerTestRun } from './docker.js';
 export { makeSpecDir } from './spec-dir.js';
 export type { SpecDir } from './spec-dir.js';
 export { Cleanups } from './cleanups.js';
