@@ -72,6 +72,8 @@ export const SPEC_WARNING_CODES = {
   DOCKER_KEY_MISPLACED: 'WARN_CONDO_SPEC_DOCKER_KEY_MISPLACED',
   /** `[:After n]` with a fixed host port: the new container cannot bind it beside the old one. */
   AFTER_HOST_PORT: 'WARN_CONDO_SPEC_AFTER_HOST_PORT',
+  /** `[:After n]` with host networking: old and new container share the host's ports. */
+  AFTER_HOST_NETWORK: 'WARN_CONDO_SPEC_AFTER_HOST_NETWORK',
   /** `[:After n]` without a health check in the spec. */
   AFTER_NO_HEALTHCHECK: 'WARN_CONDO_SPEC_AFTER_NO_HEALTHCHECK',
   /** The spec's health check cannot run its first check before `:health-timeout` expires. */

@@ -71,6 +71,8 @@ export interface DockerFacts {
   fixedHostPorts: { port: string; node: EdnNode }[];
   /** True when `Healthcheck.Test` is set to something other than NONE. */
   hasHealthcheck: boolean;
+  /** The `NetworkMode "host"` value node: the container shares the host's ports. */
+  hostNetwork?: EdnNode;
   /** The `Privileged true` value node. */
   privileged?: EdnNode;
   /** Binds or mounts of the Docker socket. */

@@ -278,6 +278,11 @@ function memory(min?: number): Check {
   };
 }
 
+const networkMode: Check = (loc, ctx, path) => {
+  str(loc, ctx, path);
+  if (loc.json === 'host') ctx.facts.hostNetwork = loc.node;
+};
+
 const privileged: Check = (loc, ctx, path) => {
   bool(loc, ctx, path);
   if (loc.json === true) ctx.facts.privileged = loc.node;
@@ -287,7 +292,7 @@ const hostConfigFields: Record<string, Check> = {
   Binds: binds,
   ContainerIDFile: str,
   LogConfig: struct({ Type: str, Config: strMap }),
-  NetworkMode: str,
+  NetworkMode: networkMode,
   PortBindings: portBindings,
   RestartPolicy: struct({
     Name: oneOf(['', 'no', 'always', 'unless-stopped', 'on-failure']),

@@ -354,6 +354,14 @@ function strategyWarnings(
       path: ':spec :HostConfig :PortBindings',
     });
   }
+  if (facts.hostNetwork !== undefined) {
+    sink.warn(SPEC_WARNING_CODES.AFTER_HOST_NETWORK, facts.hostNetwork.start, {
+      message: `:NetworkMode "host" with [:After ${deploy.delaySeconds}] (at ${at}): the old and the new container share the host's ports, so the new one cannot listen on a port the old one holds (unless the program binds with SO_REUSEPORT) and the deploy fails`,
+      found: sink.source(facts.hostNetwork),
+      expected: 'a Docker network (no host networking) with [:After n], or :deploy [:Before]',
+      path: ':spec :HostConfig :NetworkMode',
+    });
+  }
   if (!facts.hasHealthcheck) {
     sink.warn(SPEC_WARNING_CODES.AFTER_NO_HEALTHCHECK, deployNode.start, {
       message: `[:After ${deploy.delaySeconds}] without a :Healthcheck in :spec: unless the image defines a HEALTHCHECK, the new container counts as healthy after running for one second and the old one is stopped, ready or not`,

@@ -119,6 +119,19 @@ describe('lintSpec', () => {
     ]);
   });
 
+  it('warns about host networking with [:After n] (old and new share the ports), not with [:Before] or another network', () => {
+    const body = (mode: string) =>
+      `{:spec {:Image "a:1" :Healthcheck {:Test ["CMD" "true"] :Interval 1000000000}
+               :HostConfig {:NetworkMode "${mode}"}}`;
+    const r = lintSpec(`${body('host')}\n :deploy [:After 5]}`);
+    expect(r.warnings.map((w) => [w.code, w.line, w.column, w.path])).toEqual([
+      [SPEC_WARNING_CODES.AFTER_HOST_NETWORK, 2, 42, ':spec :HostConfig :NetworkMode'],
+    ]);
+    expect(r.warnings[0]!.message).toMatch(/\[:After 5\] \(at 3:10\).*share the host's ports/);
+    expect(lintSpec(`${body('host')}}`).warnings).toEqual([]);
+    expect(lintSpec(`${body('web')} :deploy [:After 5]}`).warnings).toEqual([]);
+  });
+
   it('treats a NONE health check as no health check', () => {
     const r = lintSpec('{:spec {:Image "a:1" :Healthcheck {:Test ["NONE"]}} :deploy [:After 1]}');
     expect(r.warnings.map((w) => w.code)).toEqual([SPEC_WARNING_CODES.AFTER_NO_HEALTHCHECK]);
