@@ -9,7 +9,7 @@ export default tseslint.config(
       '**/node_modules/**',
       'coverage/**',
       '.test-env/**',
-      '.stryker-tmp/**',
+      '.stryker-tmp*/**',
     ],
   },
   js.configs.recommended,
