@@ -115,8 +115,9 @@ export function createConsulStore(options: ConsulStoreOptions = {}): ExposureSto
       (item) => ({ key: item.Key, value: item.Value ?? '' }),
     );
 
-  // The session's name says whose it is: `condo <instance id>` (just `condo` without an owner).
-  let sessionName = 'condo';
+  // The daemon's instance id (`open`'s owner): its session is named `condo <owner>`.
+  let owner: string | undefined;
+  const sessionName = () => (owner === undefined ? 'condo' : `condo ${owner}`);
   const acquire = (id: string, key: string, value: string) =>
     call(`consul kv put ${key}`, () =>
       consul.kv.set({ key, value, acquire: id, timeout: timeoutMs } as {
@@ -130,7 +131,7 @@ export function createConsulStore(options: ConsulStoreOptions = {}): ExposureSto
    * so nobody watching sees it go) and true returned. Any other holder is left alone.
    */
   const releaseOwnLeftover = async (id: string, key: string, value: string) => {
-    if (sessionName === 'condo') return false;
+    if (owner === undefined) return false;
     const held = await call(`consul kv get ${key}`, () =>
       consul.kv.get({ key, timeout: timeoutMs } as { key: string }),
     );
@@ -139,8 +140,7 @@ export function createConsulStore(options: ConsulStoreOptions = {}): ExposureSto
     const info = await call('consul session info', () =>
       consul.session.info({ id: holder, timeout: timeoutMs } as { id: string }),
     );
-    const sessions = (Array.isArray(info) ? info : info ? [info] : []) as Array<{ Name?: string }>;
-    if (sessions[0]?.Name !== sessionName) return false;
+    if ((info as { Name?: string } | undefined)?.Name !== sessionName()) return false;
     await call(`consul kv put ${key}`, () =>
       consul.kv.set({ key, value, release: holder, timeout: timeoutMs } as {
         key: string;
@@ -151,14 +151,14 @@ export function createConsulStore(options: ConsulStoreOptions = {}): ExposureSto
   };
 
   return {
-    async open(ttlMs, owner) {
-      if (owner) sessionName = `condo ${owner}`;
+    async open(ttlMs, ownerId) {
+      if (ownerId) owner = ownerId;
       const created = await call('consul session create', () =>
         consul.session.create({
           ttl: `${Math.max(10, Math.ceil(ttlMs / 1000))}s`,
           behavior: 'delete',
           lockdelay: '0s',
-          name: sessionName,
+          name: sessionName(),
           timeout: timeoutMs,
         } as Parameters<typeof consul.session.create>[0]),
       );
@@ -187,7 +187,7 @@ export function createConsulStore(options: ConsulStoreOptions = {}): ExposureSto
       if (done !== true) {
         throw new ExposeError(
           'ERR_CONDO_EXPOSE_KEY_BUSY',
-          `consul kv put ${key}: held by another session (${sessionName === 'condo' ? "a previous run's, until it expires" : "not this instance's"})`,
+          `consul kv put ${key}: held by another session (${owner === undefined ? "a previous run's, until it expires" : "not this instance's"})`,
         );
       }
     },
