@@ -138,6 +138,21 @@ export class Harness {
   }
 }
 
+/**
+ * Stable on c1 (`current`), then c2 (`next`) failed its health check and is being stopped, kept
+ * for `docker logs`.
+ */
+export function failedNext(current: ServiceSpec, next: ServiceSpec): Harness {
+  const h = new Harness();
+  h.stable(current, 'c1');
+  h.deploy(next, 'c2');
+  h.send({ type: 'containerUnhealthy', id: 'c2' });
+  if (!h.s.disposing.some((d) => d.id === 'c2' && d.phase === 'stopping' && d.keep)) {
+    throw new Error(`failedNext: c2 is not being stopped and kept: ${JSON.stringify(h.s)}`);
+  }
+  return h;
+}
+
 export function types(fx: readonly Effect[]): string[] {
   return fx.map((e) => e.type);
 }

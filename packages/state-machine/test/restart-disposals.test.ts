@@ -2,26 +2,16 @@
 // kept, and a container whose stop never completed holds up the next create until it is removed.
 import { describe, expect, it } from '@jest/globals';
 
-import { BEFORE, Harness, after, makeSpec, types } from './helpers.js';
+import { BEFORE, Harness, after, failedNext, makeSpec, types } from './helpers.js';
 
 const good = makeSpec({ image: 'good:1', deploy: BEFORE });
 const good2 = makeSpec({ image: 'good:2', deploy: BEFORE });
 const good3 = makeSpec({ image: 'good:3', deploy: BEFORE });
 const afterGood2 = makeSpec({ image: 'good:2', deploy: after(5) });
 
-/** Stable on c1, then c2 (`afterGood2`) failed its health and is being stopped (kept). */
-function failedNext(): Harness {
-  const h = new Harness();
-  h.stable(makeSpec({ image: 'good:1', deploy: after(5) }), 'c1');
-  h.deploy(afterGood2, 'c2');
-  h.send({ type: 'containerUnhealthy', id: 'c2' });
-  expect(h.s.disposing).toMatchObject([{ id: 'c2', phase: 'stopping', keep: true }]);
-  return h;
-}
-
 describe('a restart while containers are on their way out', () => {
   it('the failed container being stopped (kept for docker logs) and stopped meanwhile: kept, not removed', () => {
-    const h = failedNext();
+    const h = failedNext(makeSpec({ image: 'good:1', deploy: after(5) }), afterGood2);
     const fx = h.send({
       type: 'restored',
       observed: [

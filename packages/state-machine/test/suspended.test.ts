@@ -5,7 +5,7 @@ import { describe, expect, it } from '@jest/globals';
 
 import type { Snapshot } from '@condo/state-machine';
 
-import { Harness, after, makeSpec, types } from './helpers.js';
+import { Harness, after, failedNext, makeSpec, types } from './helpers.js';
 
 const good = makeSpec({ image: 'good:1', deploy: after(5) });
 const good2 = makeSpec({ image: 'good:2', deploy: after(5) });
@@ -20,16 +20,6 @@ function creating(h = new Harness(), spec = good): number {
   h.send({ type: 'specChanged', spec });
   h.send({ type: 'pulled', op: h.op('pull') });
   return h.op('create');
-}
-
-/** Stable on c1, then c2 (`good2`) failed its health and is being stopped (kept). */
-function failedNext(): Harness {
-  const h = new Harness();
-  h.stable(good, 'c1');
-  h.deploy(good2, 'c2');
-  h.send({ type: 'containerUnhealthy', id: 'c2' });
-  expect(h.s.disposing).toMatchObject([{ id: 'c2', phase: 'stopping', keep: true }]);
-  return h;
 }
 
 describe('results that arrive while suspended', () => {
@@ -146,7 +136,7 @@ describe('results that arrive while suspended', () => {
 
 describe('a stop or a removal while suspended', () => {
   it('issues the pending stop (its timeout) and the pending remove (forced) again', () => {
-    const h = failedNext();
+    const h = failedNext(good, good2);
     h.send({ type: 'containerExited', id: 'c1', exitCode: 1, restarting: false });
     h.send({ type: 'stopFailed', id: 'c1', error: { code: 'ERR_X', message: 'x' } });
     expect(h.s.disposing).toMatchObject([
@@ -166,7 +156,7 @@ describe('a stop or a removal while suspended', () => {
   it.each(['stopRequested', 'specRemoved'] as const)(
     '%s: the service is marked removed (and its kept failed container removed) only for a removal',
     (type) => {
-      const h = failedNext();
+      const h = failedNext(good, good2);
       h.send({ type: 'containerStopped', id: 'c2' });
       expect(h.s.kept).toEqual({ id: 'c2', name: 'web_c2' });
       h.send({ type: 'suspendRequested' });
