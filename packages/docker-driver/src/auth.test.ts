@@ -72,11 +72,94 @@ describe('parseDockerConfig', () => {
   });
 
   it('fails typed on a file that is not a JSON object', () => {
-    for (const text of ['{nope', '[]', '"x"']) {
+    for (const text of ['[]', '"x"', 'null']) {
       expect(() => parseDockerConfig(text, '/cfg.json')).toThrow(
-        expect.objectContaining({ code: DockerErrorCode.CONFIG_INVALID, file: '/cfg.json' }),
+        expect.objectContaining({
+          code: DockerErrorCode.CONFIG_INVALID,
+          file: '/cfg.json',
+          message: 'Docker config /cfg.json: not a JSON object',
+        }),
       );
     }
+  });
+
+  it('fails typed on text that is not JSON, keeping the parser error as cause', () => {
+    expect(() => parseDockerConfig('{nope', '/cfg.json')).toThrow(
+      expect.objectContaining({
+        code: DockerErrorCode.CONFIG_INVALID,
+        message: 'Docker config /cfg.json: not valid JSON',
+        cause: expect.any(SyntaxError),
+      }),
+    );
+  });
+
+  it('says which entry it skipped and why, one warning each', () => {
+    const { config, warnings } = parse({
+      auths: {
+        notobject: 'secret-string',
+        nulled: null,
+        nocolon: { auth: b64('secret-without-colon') },
+        nouser: { auth: b64(':secret-password') },
+        good: { auth: b64('u:p') },
+      },
+      credHelpers: { h1: 'ok-helper', h2: '../evil', h3: 7, h4: 'ok/../../bin/sh' },
+      credsStore: 'desk top',
+    });
+    expect([...config.auths.keys()]).toEqual(['good']);
+    expect([...config.credHelpers]).toEqual([['h1', 'ok-helper']]);
+    expect(config.credsStore).toBeUndefined();
+    expect(warnings).toEqual([
+      '/cfg.json: auths entry "notobject" is not an object; ignored',
+      '/cfg.json: auths entry "nulled" is not an object; ignored',
+      '/cfg.json: auths entry "nocolon" has an "auth" that is not base64 of user:password; ignored',
+      '/cfg.json: auths entry "nouser" has an "auth" that is not base64 of user:password; ignored',
+      '/cfg.json: credHelpers entry "h2" is not a helper name; ignored',
+      '/cfg.json: credHelpers entry "h3" is not a helper name; ignored',
+      '/cfg.json: credHelpers entry "h4" is not a helper name; ignored',
+      '/cfg.json: "credsStore" is not a helper name; ignored',
+    ]);
+  });
+
+  it.each([
+    ['a string', 'osxkeychain'],
+    ['an array', [{ auth: b64('u:p') }]],
+  ])('ignores "auths" and "credHelpers" that are %s, with one warning each', (_what, value) => {
+    const { config, warnings } = parse({ auths: value, credHelpers: value, credsStore: 'desktop' });
+    expect(config.auths.size).toBe(0);
+    expect(config.credHelpers.size).toBe(0);
+    expect(config.credsStore).toBe('desktop');
+    expect(warnings).toEqual([
+      '/cfg.json: "auths" is not an object; ignored',
+      '/cfg.json: "credHelpers" is not an object; ignored',
+    ]);
+  });
+
+  it('has nothing to say about sections that are absent or empty', () => {
+    expect(parse({})).toEqual({
+      config: { auths: new Map(), credHelpers: new Map(), credsStore: undefined },
+      warnings: [],
+    });
+    expect(parse({ auths: {}, credHelpers: {}, credsStore: '' })).toEqual({
+      config: { auths: new Map(), credHelpers: new Map(), credsStore: undefined },
+      warnings: [],
+    });
+  });
+
+  it('treats an empty `auth` or `identitytoken` as absent', () => {
+    const { config, warnings } = parse({
+      auths: {
+        a: { auth: '', username: 'ua', password: 'pa' },
+        b: { auth: b64('ub:pb'), identitytoken: '' },
+        c: { auth: '', identitytoken: '' },
+      },
+    });
+    expect(warnings).toEqual([]);
+    expect(config.auths).toEqual(
+      new Map([
+        ['a', { username: 'ua', password: 'pa' }],
+        ['b', { username: 'ub', password: 'pb' }],
+      ]),
+    );
   });
 });
 
@@ -87,6 +170,8 @@ describe('dockerConfigPath and loadDockerConfig', () => {
     );
     expect(dockerConfigPath({ env: { DOCKER_CONFIG: '/d' } })).toBe('/d/config.json');
     expect(dockerConfigPath({ env: {}, homeDir: '/home/u' })).toBe('/home/u/.docker/config.json');
+    expect(dockerConfigPath({ env: { HOME: '/home/h' } })).toBe('/home/h/.docker/config.json');
+    expect(dockerConfigPath({})).toBe('/root/.docker/config.json');
   });
 
   it('kind 12: a config that is a directory or not JSON is one warning and no credentials', async () => {
@@ -169,18 +254,39 @@ describe('resolveRegistryAuth', () => {
 describe('runCredentialHelper (real scripts on PATH)', () => {
   const bin = mkdtempSync(path.join(tmpdir(), 'condo-cred-'));
   afterAll(() => rmSync(bin, { recursive: true, force: true }));
-  const script = (name: string, body: string) => {
+  const script = (name: string, body: string, mode = 0o755) => {
     const file = path.join(bin, `docker-credential-${name}`);
     writeFileSync(file, `#!/bin/sh\n${body}\n`);
-    chmodSync(file, 0o755);
+    chmodSync(file, mode);
   };
-  script('good', 'read -r s; printf \'{"ServerURL":"%s","Username":"u","Secret":"p:w"}\' "$s"');
+  // Like the real helpers, `good` answers the `get` action only.
+  script(
+    'good',
+    '[ "$1" = get ] || { echo "unknown action: $1" >&2; exit 2; }\n' +
+      'read -r s; printf \'{"ServerURL":"%s","Username":"u","Secret":"p:w"}\\n\' "$s"',
+  );
+  // A name the config must not be able to pick, though a file by that name is on PATH.
+  script('good evil', 'read -r s; printf \'{"Username":"evil","Secret":"x"}\'');
   script('none', 'echo "credentials not found in native keychain"; exit 1');
   script('broken', 'echo "keychain locked" >&2; exit 3');
+  script('chatty', 'printf "%0500d" 0 >&2; exit 3');
+  script('stdoutonly', 'echo "  store offline  "; exit 4');
+  script('blank', 'echo; echo " " >&2; exit 5');
+  script('deaf', 'exit 6');
+  script('hang', 'exec sleep 10');
+  script('noexec', 'exit 0', 0o644);
   script('garbage', 'echo "half-a-secret-s3cr3t"');
+  script('partial', 'echo \'{"Username":"u","Password":"s3cr3t"}\'');
   const run = runCredentialHelper({ env: { PATH: `${bin}:/usr/bin:/bin` } });
+  const failure = (helper: string, server = 'r:5000') =>
+    run(helper, server).then(
+      (v) => {
+        throw new Error(`expected a failure, got ${JSON.stringify(v)}`);
+      },
+      (e: unknown) => e as Error,
+    );
 
-  it('reads Username and Secret', async () => {
+  it('runs `get`, reading Username and Secret', async () => {
     await expect(run('good', 'r:5000')).resolves.toEqual({ username: 'u', secret: 'p:w' });
   });
 
@@ -188,27 +294,82 @@ describe('runCredentialHelper (real scripts on PATH)', () => {
     await expect(run('none', 'r:5000')).resolves.toBeUndefined();
   });
 
-  it('fails typed, with stderr, when the helper fails', async () => {
+  it('fails typed, with its exit status and stderr, when the helper fails', async () => {
     await expect(run('broken', 'r:5000')).rejects.toMatchObject({
       code: DockerErrorCode.CREDENTIAL_HELPER_FAILED,
       helper: 'broken',
-      message: expect.stringContaining('keychain locked'),
+      message:
+        'credential helper docker-credential-broken failed for r:5000: exit status 3: keychain locked',
+    });
+  });
+
+  it('says why with stdout when stderr is empty, and nothing when both are blank', async () => {
+    expect((await failure('stdoutonly')).message).toBe(
+      'credential helper docker-credential-stdoutonly failed for r:5000: exit status 4: store offline',
+    );
+    expect((await failure('blank')).message).toBe(
+      'credential helper docker-credential-blank failed for r:5000: exit status 5',
+    );
+  });
+
+  it('keeps at most 200 characters of what the helper said', async () => {
+    const { message } = await failure('chatty');
+    expect(message).toContain(`exit status 3: ${'0'.repeat(200)}`);
+    expect(message).not.toContain('0'.repeat(201));
+  });
+
+  it('fails on its exit status when the helper exits without reading the server URL', async () => {
+    // More than a pipe holds: the write fails (EPIPE) once the helper is gone.
+    const { message } = await failure('deaf', `r:5000/${'x'.repeat(1 << 20)}`);
+    expect(message).toMatch(/: exit status 6$/);
+  });
+
+  it('kills a helper that hangs after timeoutMs', async () => {
+    const quick = runCredentialHelper({ timeoutMs: 200, env: { PATH: `${bin}:/usr/bin:/bin` } });
+    await expect(quick('hang', 'r:5000')).rejects.toMatchObject({
+      code: DockerErrorCode.CREDENTIAL_HELPER_FAILED,
+      message:
+        'credential helper docker-credential-hang failed for r:5000: killed by SIGKILL (timeout 200 ms?)',
     });
   });
 
   it('never echoes output it could not parse', async () => {
-    const err = (await run('garbage', 'r:5000').catch((e: unknown) => e)) as Error;
-    expect(err).toMatchObject({ code: DockerErrorCode.CREDENTIAL_HELPER_FAILED });
+    const err = await failure('garbage');
+    expect(err).toMatchObject({
+      code: DockerErrorCode.CREDENTIAL_HELPER_FAILED,
+      message: 'credential helper docker-credential-garbage failed for r:5000: output is not JSON',
+    });
     expect(err.message).not.toContain('s3cr3t');
   });
 
-  it('fails typed when the helper is not on PATH or not a name', async () => {
+  it('fails when the output lacks Username or Secret, never echoing it', async () => {
+    await expect(run('partial', 'r:5000')).rejects.toMatchObject({
+      code: DockerErrorCode.CREDENTIAL_HELPER_FAILED,
+      message:
+        'credential helper docker-credential-partial failed for r:5000: output lacks Username/Secret',
+    });
+  });
+
+  it('fails typed when the helper is not on PATH, with the spawn error as cause', async () => {
     await expect(run('absent', 'r')).rejects.toMatchObject({
       code: DockerErrorCode.CREDENTIAL_HELPER_FAILED,
-      message: expect.stringContaining('not found on PATH'),
+      message: 'credential helper docker-credential-absent failed for r: not found on PATH',
+      cause: expect.objectContaining({ code: 'ENOENT' }),
     });
-    await expect(run('../x', 'r')).rejects.toMatchObject({
-      code: DockerErrorCode.CREDENTIAL_HELPER_FAILED,
-    });
+  });
+
+  it('says what spawning failed with when the helper is there but cannot run', async () => {
+    const err = await failure('noexec');
+    expect(err.message).toMatch(/failed for r:5000: spawn docker-credential-noexec EACCES$/);
+    expect(err.cause).toMatchObject({ code: 'EACCES' });
+  });
+
+  it('runs nothing for a name that is not a helper name', async () => {
+    for (const name of ['../x', 'good evil']) {
+      await expect(run(name, 'r')).rejects.toMatchObject({
+        code: DockerErrorCode.CREDENTIAL_HELPER_FAILED,
+        message: `credential helper docker-credential-${name} failed for r: not a valid helper name`,
+      });
+    }
   });
 });

@@ -229,9 +229,9 @@ export function runCredentialHelper(
         reject(new CredentialHelperError(helper, serverUrl, 'not a valid helper name'));
         return;
       }
+      // stdin, stdout and stderr are pipes (spawn's default).
       const child = spawn(`docker-credential-${helper}`, ['get'], {
         env: options.env ?? process.env,
-        stdio: ['pipe', 'pipe', 'pipe'],
       });
       // Our own timer: spawn's `timeout` is never cleared when the binary does not exist.
       const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);

@@ -56,6 +56,12 @@ describe('normalizeRegistryKey', () => {
     ['http://127.0.0.1:5000/v2/', '127.0.0.1:5000'],
     ['https://Registry.Example.com', 'registry.example.com'],
     ['registry.example.com:443/path', 'registry.example.com:443'],
+    // Whitespace around a key is not part of it.
+    ['  https://r.example:5000/v2/ ', 'r.example:5000'],
+    [' r.example:5000 ', 'r.example:5000'],
+    // A scheme is stripped only at the start: text that merely contains `x://` is not rewritten
+    // into another registry's name.
+    ['1https://r.example', '1https:'],
   ])('%s -> %s', (key, registry) => {
     expect(normalizeRegistryKey(key)).toBe(registry);
   });

@@ -26,11 +26,11 @@ export function normalizeRegistryKey(key: string): string {
     .replace(/^[a-z][a-z0-9+.-]*:\/\//i, '')
     .split('/')[0]!
     .toLowerCase();
+  // `docker.io` itself is already the folded name.
   if (
     host === 'index.docker.io' ||
     host === 'registry-1.docker.io' ||
-    host === 'registry.hub.docker.com' ||
-    host === DOCKER_HUB_REGISTRY
+    host === 'registry.hub.docker.com'
   ) {
     return DOCKER_HUB_REGISTRY;
   }
