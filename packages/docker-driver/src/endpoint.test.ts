@@ -73,18 +73,59 @@ describe('resolveDockerEndpoint', () => {
     }
   });
 
+  it('takes http:// as plain tcp://', () => {
+    expect(resolveDockerEndpoint({ endpoint: 'http://h:1' })).toEqual({
+      kind: 'tcp',
+      host: 'h',
+      port: 1,
+      tls: undefined,
+      url: 'tcp://h:1',
+    });
+  });
+
+  it('looks for the certificates in $HOME/.docker without a home directory, else /root/.docker', () => {
+    expect(
+      resolveDockerEndpoint({ endpoint: 'https://h', env: { HOME: '/home/e' } }),
+    ).toMatchObject({ tls: { certDir: '/home/e/.docker' } });
+    expect(resolveDockerEndpoint({ endpoint: 'https://h', env: {} })).toMatchObject({
+      tls: { certDir: '/root/.docker' },
+    });
+  });
+
   it.each([
-    'ssh://user@host',
-    'npipe:////./pipe/docker_engine',
-    'unix://',
-    'unix://relative.sock',
-    'tcp://h:1/prefix',
-    'tcp://u:p@h:1',
-  ])('rejects %s with a typed error', (endpoint) => {
+    ['ssh://user@host', 'scheme ssh:// is not supported'],
+    ['ftp://h:1', 'scheme ftp:// is not supported'],
+    ['npipe:////./pipe/docker_engine', 'scheme npipe:// is not supported'],
+    ['unix://', 'a unix socket needs an absolute path'],
+    ['unix://relative.sock', 'a unix socket needs an absolute path'],
+    ['tcp://h:1/prefix', 'a path prefix is not supported'],
+    ['tcp://h:1?x=1', 'a path prefix is not supported'],
+    ['tcp://h:1#x', 'a path prefix is not supported'],
+    ['tcp://u:p@h:1', 'expected host:port'],
+    ['tcp://u@h:1', 'expected host:port'],
+    ['tcp://:p@h:1', 'expected host:port'],
+  ])('rejects %s: %s', (endpoint, reason) => {
     expect(() => resolveDockerEndpoint({ endpoint })).toThrow(
-      expect.objectContaining({ code: DockerErrorCode.ENDPOINT_INVALID }),
+      expect.objectContaining({
+        code: DockerErrorCode.ENDPOINT_INVALID,
+        message: `invalid Docker endpoint ${endpoint}: ${reason}`,
+      }),
     );
   });
+
+  // ' tcp://h:1': a scheme counts only at the very start, so this is a host with a space in it.
+  it.each(['tcp://h:port', 'tcp://h:99999', 'tcp://', 'tcp://:1', ' tcp://h:1'])(
+    "rejects %j as not a host:port address, with the URL parser's error as cause",
+    (endpoint) => {
+      expect(() => resolveDockerEndpoint({ endpoint })).toThrow(
+        expect.objectContaining({
+          code: DockerErrorCode.ENDPOINT_INVALID,
+          message: `invalid Docker endpoint ${endpoint}: not a host:port address`,
+          cause: expect.objectContaining({ code: 'ERR_INVALID_URL' }),
+        }),
+      );
+    },
+  );
 });
 
 describe('dockerodeOptions', () => {

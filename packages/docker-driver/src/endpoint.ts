@@ -61,7 +61,8 @@ export function resolveDockerEndpoint(input: ResolveEndpointInput = {}): DockerE
   } catch (err) {
     throw new DockerEndpointError(raw, 'not a host:port address', { cause: err });
   }
-  if (parsed.hostname === '' || parsed.username !== '' || parsed.password !== '') {
+  // No empty host to check: the URL parser throws on one (`tcp://`, `tcp://:1`).
+  if (parsed.username !== '' || parsed.password !== '') {
     throw new DockerEndpointError(raw, 'expected host:port');
   }
   if (parsed.pathname !== '/' || parsed.search !== '' || parsed.hash !== '') {

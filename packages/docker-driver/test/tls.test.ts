@@ -70,9 +70,9 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** An engine look-alike on 127.0.0.1 presenting `name`'s certificate; counts the pings. */
+/** An engine look-alike on 127.0.0.1 presenting `name`'s certificate; counts pings and connections. */
 async function engine(name: string, o: { clientCert?: boolean } = {}) {
-  const seen = { pings: 0 };
+  const seen = { pings: 0, connections: 0 };
   const server = createServer(
     {
       key: read(`${name}-key.pem`),
@@ -86,6 +86,7 @@ async function engine(name: string, o: { clientCert?: boolean } = {}) {
       res.end('OK');
     },
   );
+  server.on('secureConnection', () => (seen.connections += 1));
   servers.push(server);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { port: (server.address() as AddressInfo).port, seen };
@@ -100,12 +101,16 @@ function certDir(files: Record<string, string>): string {
   return d;
 }
 
-async function ping(port: number, env: Record<string, string>, endpoint?: string) {
+/** Pings `times` times, one after the other, with one set of options; the last answer. */
+async function ping(port: number, env: Record<string, string>, endpoint?: string, times = 1) {
   const options = dockerodeOptions(
     resolveDockerEndpoint({ endpoint: endpoint ?? `tcp://127.0.0.1:${port}`, env }),
   );
   try {
-    return String(await new Dockerode(options).ping());
+    const docker = new Dockerode(options);
+    let answer = '';
+    for (let i = 0; i < times; i += 1) answer = String(await docker.ping());
+    return answer;
   } finally {
     options.agent.destroy();
   }
@@ -123,6 +128,13 @@ describe('TLS to the engine', () => {
     const env = { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certDir(full) };
     await expect(ping(port, env)).resolves.toBe('OK');
     expect(seen.pings).toBe(1);
+  });
+
+  it('keeps its TLS connection alive between requests', async () => {
+    const { port, seen } = await engine('server', { clientCert: true });
+    const env = { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certDir(full) };
+    await expect(ping(port, env, undefined, 3)).resolves.toBe('OK');
+    expect(seen).toEqual({ pings: 3, connections: 1 });
   });
 
   it('with DOCKER_TLS_VERIFY, refuses an engine whose certificate another CA signed', async () => {
@@ -166,7 +178,11 @@ describe('TLS to the engine', () => {
       env: { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: d },
     });
     expect(() => dockerodeOptions(verified)).toThrow(
-      expect.objectContaining({ message: expect.stringContaining(`can't read ${d}/ca.pem`) }),
+      expect.objectContaining({
+        code: DockerErrorCode.ENDPOINT_INVALID,
+        message: expect.stringContaining(`can't read ${d}/ca.pem`),
+        cause: expect.objectContaining({ code: 'ENOENT' }),
+      }),
     );
     const unverified = resolveDockerEndpoint({
       endpoint: 'https://127.0.0.1:1',
@@ -175,5 +191,22 @@ describe('TLS to the engine', () => {
     const options = dockerodeOptions(unverified);
     options.agent.destroy();
     expect(options).toMatchObject({ protocol: 'https', ca: undefined });
+  });
+
+  it('refuses a TLS file that is there but cannot be read, even the optional ca.pem', () => {
+    const d = certDir(full);
+    rmSync(path.join(d, 'ca.pem'));
+    mkdirSync(path.join(d, 'ca.pem'));
+    const unverified = resolveDockerEndpoint({
+      endpoint: 'https://127.0.0.1:1',
+      env: { DOCKER_CERT_PATH: d },
+    });
+    expect(() => dockerodeOptions(unverified)).toThrow(
+      expect.objectContaining({
+        code: DockerErrorCode.ENDPOINT_INVALID,
+        message: expect.stringContaining(`can't read ${d}/ca.pem`),
+        cause: expect.objectContaining({ code: 'EISDIR' }),
+      }),
+    );
   });
 });
