@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from '@jest/globals';
 import { SimulatedClock } from '@condo/test-utils';
@@ -79,15 +80,27 @@ function harness(initial: ContainerState | undefined) {
   let state = initial;
   let inspectError: Error | undefined;
   let inspects = 0;
+  let inFlight = 0;
+  let maxInFlight = 0;
+  let gate: Promise<void> | undefined;
   const closed = new AbortController();
   const deps = {
     events,
     clock,
     closed: closed.signal,
-    inspect: () => {
+    /** Answers with the state at the time of the call (once released, when held). */
+    inspect: async () => {
       inspects++;
-      if (inspectError) return Promise.reject(inspectError);
-      return Promise.resolve(state);
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      const [answer, error] = [state, inspectError];
+      try {
+        await gate;
+        if (error) throw error;
+        return answer;
+      } finally {
+        inFlight--;
+      }
     },
   };
   const send = (Action: string, attrs: Record<string, string> = {}, id = 'c1') =>
@@ -106,6 +119,17 @@ function harness(initial: ContainerState | undefined) {
     set: (s: ContainerState | undefined) => (state = s),
     failInspect: (e: Error | undefined) => (inspectError = e),
     inspects: () => inspects,
+    /** The most inspects that were in flight at once. */
+    maxInFlight: () => maxInFlight,
+    /** Holds the answers of inspects from now on until the returned release is called. */
+    hold: () => {
+      let release!: () => void;
+      gate = new Promise((r) => (release = r));
+      return () => {
+        gate = undefined;
+        release();
+      };
+    },
   };
 }
 
@@ -228,14 +252,144 @@ describe('watchContainer', () => {
     await h.events.close();
   });
 
-  it('falls back to the die event when the container is already gone', async () => {
+  it('falls back to the die event when the container is gone before inspect can tell', async () => {
+    // AutoRemove: a SIGKILL without `oom`, then the container is gone.
     const h = harness(running({ health: 'starting' }));
     const p = watchContainer(h.deps, 'c1');
     await flush();
     h.set(undefined);
-    h.send('die', { exitCode: '3' });
+    h.send('die', { exitCode: '137' });
+    await expect(p).resolves.toEqual({ status: 'exited', exitCode: 137, oomKilled: false });
+    // A `die` without an exit code, after an `oom`: the exit code is unknown (-1).
+    const h2 = harness(running({ health: 'starting' }));
+    const p2 = watchContainer(h2.deps, 'c1');
+    await flush();
+    h2.set(undefined);
+    h2.send('oom');
+    h2.send('die');
+    await expect(p2).resolves.toEqual({ status: 'exited', exitCode: -1, oomKilled: true });
+    await Promise.all([h.events.close(), h2.events.close()]);
+  });
+
+  it('reports an exit, not a removal, when the container is destroyed before inspect could tell', async () => {
+    const h = harness(running({ health: 'starting' }));
+    const p = watchContainer(h.deps, 'c1');
+    await flush();
+    h.failInspect(new DockerUnavailableError('inspect c1')); // the engine is briefly away...
+    h.send('die', { exitCode: '137' }); // ...when a SIGKILL needs inspect to tell an OOM
+    await flush();
+    h.failInspect(undefined);
+    h.set(undefined);
     h.send('destroy');
-    await expect(p).resolves.toEqual({ status: 'exited', exitCode: 3, oomKilled: false });
+    await expect(p).resolves.toEqual({ status: 'exited', exitCode: 137, oomKilled: false });
+    await h.events.close();
+  });
+
+  it('settles a removal from the destroy event alone', async () => {
+    const h = harness(running({ health: 'starting' }));
+    const p = watchContainer(h.deps, 'c1');
+    await flush();
+    const before = h.inspects();
+    h.set(undefined);
+    h.send('destroy');
+    await expect(p).resolves.toEqual({ status: 'removed' });
+    expect(h.inspects()).toBe(before);
+    await h.events.close();
+  });
+
+  it('counts an oom event even when inspect says OOMKilled false', async () => {
+    const h = harness(running({ health: 'starting' }));
+    const p = watchContainer(h.deps, 'c1');
+    await flush();
+    h.send('oom');
+    h.set(running({ status: 'exited', running: false, exitCode: 137, oomKilled: false }));
+    h.send('die'); // no exit code: only inspect can tell
+    await expect(p).resolves.toEqual({ status: 'exited', exitCode: 137, oomKilled: true });
+    await h.events.close();
+  });
+
+  it('settles unhealthy on the health event, and keeps waiting on starting', async () => {
+    const h = harness(running({ health: 'starting' }));
+    const p = watchContainer(h.deps, 'c1', { safetyIntervalMs: 60_000 });
+    const done = settledFlag(p);
+    await flush();
+    h.send('health_status: starting');
+    await flush();
+    expect(done()).toBe(false);
+    h.send('health_status: unhealthy'); // inspect still says starting: the event alone settles
+    await flush();
+    expect(done()).toBe(true);
+    await expect(p).resolves.toEqual({ status: 'unhealthy' });
+    await h.events.close();
+  });
+
+  it('restarts the one-second count when the container restarts, without polling in between', async () => {
+    const h = harness(running({ startedAt: T0 }));
+    const p = watchContainer(h.deps, 'c1', { safetyIntervalMs: 60_000 });
+    const done = settledFlag(p);
+    await flush();
+    h.clock.advance(500);
+    h.set(running({ startedAt: T0 + 500 }));
+    h.send('start');
+    await flush();
+    const before = h.inspects();
+    h.clock.advance(999); // past the first start's second, short of the restart's
+    await flush();
+    expect(done()).toBe(false);
+    expect(h.inspects()).toBe(before);
+    h.clock.advance(1);
+    await expect(p).resolves.toEqual({ status: 'healthy', via: 'running' });
+    await h.events.close();
+  });
+
+  it('inspects one at a time, and again after an event that came during an inspect', async () => {
+    const h = harness(running({ health: 'starting' }));
+    const release = h.hold();
+    const p = watchContainer(h.deps, 'c1', { safetyIntervalMs: 60_000 });
+    const done = settledFlag(p);
+    await flush(); // the first inspect is held; the stream connects meanwhile
+    h.set(running({ health: 'healthy' }));
+    h.send('start');
+    await flush();
+    release(); // the held inspect answers `starting`, from before the events
+    await flush();
+    expect(done()).toBe(true); // at once, not on the safety interval
+    await expect(p).resolves.toEqual({ status: 'healthy', via: 'healthcheck' });
+    expect(h.maxInFlight()).toBe(1);
+    expect(h.inspects()).toBe(2);
+    await h.events.close();
+  });
+
+  it('ignores an inspect that answers after the watch settled', async () => {
+    const h = harness(running({ startedAt: T0 }));
+    const release = h.hold();
+    const p = watchContainer(h.deps, 'c1', { safetyIntervalMs: 60_000 });
+    await flush();
+    h.send('die', { exitCode: '1' });
+    await expect(p).resolves.toEqual({ status: 'exited', exitCode: 1, oomKilled: false });
+    const inspects = h.inspects();
+    release(); // it answers `running` (a second left to wait): nothing is re-armed
+    await flush();
+    h.clock.advance(120_000);
+    await flush();
+    expect(h.inspects()).toBe(inspects);
+    expect(h.clock.pendingCount).toBe(0);
+    await h.events.close();
+  });
+
+  it('ignores an event delivered to it after another listener of the same event aborted it', async () => {
+    const h = harness(running({ health: 'starting' }));
+    const ac = new AbortController();
+    h.events.subscribe((e) => {
+      if (e.type === 'container.started') ac.abort(new Error('restarted'));
+    });
+    const p = watchContainer(h.deps, 'c1', { signal: ac.signal, safetyIntervalMs: 60_000 });
+    await flush();
+    const inspects = h.inspects();
+    h.send('start');
+    await expect(p).rejects.toThrow('restarted');
+    await flush();
+    expect(h.inspects()).toBe(inspects);
     await h.events.close();
   });
 
@@ -262,19 +416,49 @@ describe('watchContainer', () => {
   });
 
   it('rejects with the abort reason, and with DockerClosedError when the driver closes', async () => {
+    const id = `0123456789ab${'c'.repeat(52)}`;
+    const closedError = {
+      code: DockerErrorCode.CLOSED,
+      message: `watch 0123456789ab: the Docker driver is closed`,
+    };
     const h = harness(running({ health: 'starting' }));
     const ac = new AbortController();
-    const p1 = watchContainer(h.deps, 'c1', { signal: ac.signal });
-    const p2 = watchContainer(h.deps, 'c1');
+    const p1 = watchContainer(h.deps, id, { signal: ac.signal });
+    const p2 = watchContainer(h.deps, id);
     await flush();
     ac.abort(new Error('health timeout'));
     await expect(p1).rejects.toThrow('health timeout');
+    await expect(watchContainer(h.deps, id, { signal: ac.signal })).rejects.toThrow(
+      'health timeout',
+    );
     h.closed.abort();
-    await expect(p2).rejects.toMatchObject({ code: DockerErrorCode.CLOSED });
-    await expect(watchContainer(h.deps, 'c1')).rejects.toMatchObject({
-      code: DockerErrorCode.CLOSED,
-    });
+    await expect(p2).rejects.toMatchObject(closedError);
+    await expect(watchContainer(h.deps, id)).rejects.toMatchObject(closedError);
     expect(h.clock.pendingCount).toBe(0); // no timer left behind
+    await h.events.close();
+  });
+
+  it('leaves no timer and no abort listener behind, however it settles', async () => {
+    const h = harness(running({ startedAt: T0 })); // no HEALTHCHECK: a grace timer is pending
+    const settleBy: Array<(ac: AbortController) => void> = [
+      (ac) => ac.abort(new Error('health timeout')),
+      () => h.send('die', { exitCode: '1' }),
+      () => h.send('destroy'),
+      () => h.send('health_status: unhealthy'),
+    ];
+    for (const settle of settleBy) {
+      const ac = new AbortController();
+      const p = watchContainer(h.deps, 'c1', { signal: ac.signal });
+      const done = settledFlag(p);
+      await flush();
+      expect(h.clock.pendingCount).toBe(2); // the grace and the safety timers
+      settle(ac);
+      await flush();
+      expect(done()).toBe(true);
+      expect(h.clock.pendingCount).toBe(0);
+      expect(getEventListeners(ac.signal, 'abort')).toHaveLength(0);
+      expect(getEventListeners(h.closed.signal, 'abort')).toHaveLength(0);
+    }
     await h.events.close();
   });
 });

@@ -111,20 +111,20 @@ export function watchContainer(
     let inspectAgain = false;
     const signals = [options.signal, deps.closed].filter((s): s is AbortSignal => s !== undefined);
 
+    // Idempotent, and a promise settles once: a late `fail` (an inspect that rejects after the
+    // watch settled) changes nothing.
     const cleanup = (): void => {
       settled = true;
       unsubscribe();
       if (graceTimer !== undefined) clock.clearTimeout(graceTimer);
-      if (safetyTimer !== undefined) clock.clearTimeout(safetyTimer);
+      clock.clearTimeout(safetyTimer);
       for (const s of signals) s.removeEventListener('abort', onAbort);
     };
     const finish = (outcome: WatchOutcome): void => {
-      if (settled) return;
       cleanup();
       resolve(outcome);
     };
     const fail = (err: unknown): void => {
-      if (settled) return;
       cleanup();
       reject(toError(err));
     };
@@ -132,8 +132,8 @@ export function watchContainer(
       fail(this === deps.closed ? new DockerClosedError(`watch ${id.slice(0, 12)}`) : this.reason);
     }
 
+    // Runs only while not settled: events check `settled`, and cleanup cancels both timers.
     const check = async (): Promise<void> => {
-      if (settled) return;
       if (inspecting) {
         inspectAgain = true;
         return;
@@ -166,7 +166,7 @@ export function watchContainer(
               trigger();
             }, verdict.recheckMs);
           }
-        } while (inspectAgain && !settled);
+        } while (inspectAgain);
       } finally {
         inspecting = false;
       }
@@ -176,8 +176,8 @@ export function watchContainer(
     };
     const armSafety = (): void => {
       safetyTimer = clock.setTimeout(() => {
+        armSafety(); // first: should this trigger settle at once, cleanup cancels the next one
         trigger();
-        if (!settled) armSafety();
       }, safetyMs);
     };
 
@@ -214,7 +214,6 @@ export function watchContainer(
 
     for (const s of signals) {
       if (s.aborted) {
-        settled = true;
         reject(
           s === deps.closed ? new DockerClosedError(`watch ${id.slice(0, 12)}`) : toError(s.reason),
         );
