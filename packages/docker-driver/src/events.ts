@@ -46,15 +46,17 @@ export const EVENT_FILTERS = {
  * `health_status: healthy` is how the engine spells a health change; `die` carries `exitCode`.
  */
 export function mapDockerEvent(raw: unknown): ContainerEvent | undefined {
-  if (raw === null || typeof raw !== 'object') return undefined;
-  const msg = raw as {
-    Type?: unknown;
-    Action?: unknown;
-    Actor?: { ID?: unknown; Attributes?: unknown };
-    time?: unknown;
-    timeNano?: unknown;
-  };
-  if (msg.Type !== 'container' || typeof msg.Action !== 'string') return undefined;
+  const msg = raw as
+    | {
+        Type?: unknown;
+        Action?: unknown;
+        Actor?: { ID?: unknown; Attributes?: unknown };
+        time?: unknown;
+        timeNano?: unknown;
+      }
+    | null
+    | undefined;
+  if (msg?.Type !== 'container' || typeof msg.Action !== 'string') return undefined;
   const id = msg.Actor?.ID;
   if (typeof id !== 'string' || id === '') return undefined;
   const attrs: Record<string, string> = {};
@@ -77,7 +79,7 @@ export function mapDockerEvent(raw: unknown): ContainerEvent | undefined {
   if (action === 'pause') return { ...base, type: 'container.paused' };
   if (action === 'unpause') return { ...base, type: 'container.unpaused' };
   if (action === 'die') {
-    const code = attrs.exitCode === undefined ? Number.NaN : Number(attrs.exitCode);
+    const code = Number(attrs.exitCode); // NaN when absent
     return { ...base, type: 'container.died', exitCode: Number.isInteger(code) ? code : undefined };
   }
   const health = /^health_status: (starting|healthy|unhealthy)$/.exec(action);
@@ -175,7 +177,6 @@ export class DockerEventStream {
   async close(): Promise<void> {
     this.#closed = true;
     this.#listeners.clear();
-    this.#current?.removeAllListeners?.('data');
     (this.#current as { destroy?: () => void } | undefined)?.destroy?.();
     this.#wake?.();
     await this.#loop;
@@ -264,10 +265,9 @@ export class DockerEventStream {
       }
     };
     return new Promise((resolve) => {
-      let done = false;
+      // Runs more than once ('end' then 'close', 'error' then 'close'): harmless, the parser is
+      // empty after its end() and a promise settles once.
       const finish = (err?: Error): void => {
-        if (done) return;
-        done = true;
         handle(parser.end());
         resolve(err);
       };
