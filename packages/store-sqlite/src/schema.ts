@@ -68,7 +68,8 @@ export function migrate(
     if (migration.version <= from) continue;
     db.transaction(() => {
       migration.up(db, ctx);
-      if (from === 0) db.pragma(`application_id = ${APPLICATION_ID}`);
+      // A no-op past the first migration: the store migrates only its own or empty databases.
+      db.pragma(`application_id = ${APPLICATION_ID}`);
       db.pragma(`user_version = ${migration.version}`);
     }).immediate();
   }

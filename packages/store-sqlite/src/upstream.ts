@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { StateName } from '@condo/types';
 import { existsSync, linkSync, readFileSync, rmSync } from 'node:fs';
 import type { UpstreamProblem } from './errors.js';
-import { StoreExistsError, UpstreamStateError } from './errors.js';
+import { StoreExistsError, StoreIoError, UpstreamStateError } from './errors.js';
 import type { StoreClock } from './store.js';
 import { isErrno, openSnapshotStore } from './store.js';
 
@@ -113,8 +113,8 @@ export function convertUpstreamState(json: unknown, options: ConvertOptions = {}
         reason: 'Init: nothing deployed (upstream keeps removed services as Init)',
       });
     } else if (snapshot) {
-      const wanted = snapshot.pendingSpec ?? snapshot.next?.spec ?? snapshot.current?.spec;
-      if (!wanted) throw new Error(`unreachable: ${service} has no spec`);
+      // Every imported shape holds a pending spec, a next or a current container.
+      const wanted = snapshot.pendingSpec ?? snapshot.next?.spec ?? snapshot.current!.spec;
       result.entries.push({ service, revision: revisionOf(wanted), snapshot });
     }
   }
@@ -145,8 +145,9 @@ export interface ImportResult {
 /**
  * Creates a new state database at `to` holding the snapshots of an upstream condo state file.
  * All or nothing: the database appears complete under its name, or not at all. Throws
- * {@link UpstreamStateError} for a file that does not convert (listing every problem) and
- * {@link StoreExistsError} when `to` exists; never overwrites anything.
+ * {@link UpstreamStateError} for a file that does not convert (listing every problem),
+ * {@link StoreExistsError} when `to` exists, and {@link StoreIoError} when the disk fills up
+ * before the database is complete; never overwrites anything.
  */
 export function importUpstreamStateFile(options: ImportUpstreamOptions): ImportResult {
   const { from, to } = options;
@@ -181,6 +182,13 @@ export function importUpstreamStateFile(options: ImportUpstreamOptions): ImportR
     } finally {
       store.close();
     }
+    // Closing checkpoints the WAL into the file, and SQLite deletes the WAL only when that
+    // worked: a WAL left behind (the disk filled up) holds data the file lacks.
+    if (existsSync(`${temp}-wal`)) {
+      throw new StoreIoError(to, 'the final checkpoint of the import', {
+        hint: 'is the disk full? free some space and import again',
+      });
+    }
     try {
       linkSync(temp, to);
     } catch (error) {
@@ -194,8 +202,9 @@ export function importUpstreamStateFile(options: ImportUpstreamOptions): ImportR
       skipped: converted.skipped,
     };
   } finally {
-    for (const suffix of ['', '-wal', '-shm', '-journal'])
-      rmSync(`${temp}${suffix}`, { force: true });
+    // No -shm (the store locks exclusively before it turns WAL on, so SQLite keeps the WAL index
+    // in memory) and no -journal (SQLite deletes it when the switch to WAL commits or fails).
+    for (const suffix of ['', '-wal']) rmSync(`${temp}${suffix}`, { force: true });
   }
 }
 
@@ -282,8 +291,8 @@ function readContainer(
     problems.push(`${what}: expected an object, got ${describe(value)}`);
     return undefined;
   }
-  const before = problems.length;
-  if (typeof value.id !== 'string' || value.id === '') {
+  const id = typeof value.id === 'string' && value.id !== '' ? value.id : undefined;
+  if (id === undefined) {
     problems.push(`${what}: "id" must be a non-empty string, got ${describe(value.id)}`);
   }
   const spec = readSpec(value.spec, `${what} spec`, problems);
@@ -293,9 +302,9 @@ function readContainer(
     value.stable_at === null || value.stable_at === undefined
       ? null
       : readTime(value.stable_at, `${what} stable_at`, problems);
-  if (problems.length > before || !spec || createdAt === undefined || stableAt === undefined)
+  if (id === undefined || !spec || createdAt === undefined || stableAt === undefined)
     return undefined;
-  return { id: value.id as string, spec, createdAt, stableAt };
+  return { id, spec, createdAt, stableAt };
 }
 
 function readSpec(value: unknown, what: string, problems: string[]): ImportedSpec | undefined {
@@ -303,25 +312,19 @@ function readSpec(value: unknown, what: string, problems: string[]): ImportedSpe
     problems.push(`${what}: expected an object, got ${describe(value)}`);
     return undefined;
   }
-  const before = problems.length;
   const deploy = readDeploy(value.deploy);
   if (!deploy)
     problems.push(
       `${what}: "deploy" must be ["Before"] or ["After", n >= 0], got ${describe(value.deploy)}`,
     );
-  if (!isObject(value.spec))
-    problems.push(`${what}: "spec" must be an object, got ${describe(value.spec)}`);
+  // Parsed JSON: an object's values are JSON too.
+  const spec = isObject(value.spec) ? (value.spec as JsonObject) : undefined;
+  if (!spec) problems.push(`${what}: "spec" must be an object, got ${describe(value.spec)}`);
   const healthTimeoutS = readSeconds(value.health_timeout, `${what} health_timeout`, problems);
   const stopTimeoutS = readSeconds(value.stop_timeout, `${what} stop_timeout`, problems);
-  if (
-    problems.length > before ||
-    !deploy ||
-    healthTimeoutS === undefined ||
-    stopTimeoutS === undefined
-  ) {
+  if (!deploy || !spec || healthTimeoutS === undefined || stopTimeoutS === undefined)
     return undefined;
-  }
-  return { deploy, spec: value.spec as JsonObject, healthTimeoutS, stopTimeoutS };
+  return { deploy, spec, healthTimeoutS, stopTimeoutS };
 }
 
 function readDeploy(value: unknown): ImportedSpec['deploy'] | undefined {

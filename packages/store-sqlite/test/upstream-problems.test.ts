@@ -79,6 +79,31 @@ describe('convertUpstreamState problems', () => {
       ],
     ],
     [
+      'a container id that is not a string',
+      ['Wait', { ...container, id: 7 }],
+      ['Wait container: "id" must be a non-empty string, got 7'],
+    ],
+    [
+      'a container without an id',
+      ['Wait', { spec, created_at: 1 }],
+      ['Wait container: "id" must be a non-empty string, got nothing'],
+    ],
+    [
+      'a container that is null',
+      ['Stable', null],
+      ['Stable container: expected an object, got null'],
+    ],
+    [
+      'a one-element deploy other than Before',
+      ['TryAgain', [{ ...spec, deploy: ['After'] }, 1]],
+      ['TryAgain spec: "deploy" must be ["Before"] or ["After", n >= 0], got ["After"]'],
+    ],
+    [
+      'an After deploy with an extra element',
+      ['TryAgain', [{ ...spec, deploy: ['After', 5, 1] }, 1]],
+      ['TryAgain spec: "deploy" must be ["Before"] or ["After", n >= 0], got ["After",5,1]'],
+    ],
+    [
       'bad TryAgain parts',
       ['TryAgain', [[], 'soon']],
       [
@@ -106,6 +131,12 @@ describe('convertUpstreamState problems', () => {
     ],
   ])('%s', (_what, entry, problems) => {
     expect(problemsOf(entry)).toEqual(problems);
+  });
+
+  it('reports a file that is null', () => {
+    expect(convertUpstreamState(null).problems).toEqual([
+      { message: 'expected a JSON object of services, got null' },
+    ]);
   });
 
   it('reports a service with an empty name and still converts the others', () => {
