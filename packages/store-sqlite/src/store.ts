@@ -146,21 +146,17 @@ export function openSnapshotStore<S = unknown>(options: OpenStoreOptions): Snaps
  */
 const ownedHere = new Set<string>();
 
+/** The file's device and inode; undefined when it does not exist. */
 function fileKey(path: string): string | undefined {
-  try {
-    const { dev, ino } = statSync(path);
-    return `${dev}:${ino}`;
-  } catch (error) {
-    if (isErrno(error, 'ENOENT')) return undefined;
-    throw error;
-  }
+  const stats = statSync(path, { throwIfNoEntry: false });
+  return stats && `${stats.dev}:${stats.ino}`;
 }
 
 /** Fails before any write when the file, its directory or its WAL cannot be written. */
 function checkWritable(path: string): void {
   const dir = dirname(path);
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDirectory(dir);
   } catch (error) {
     if (['EACCES', 'EPERM', 'EROFS'].some((code) => isErrno(error, code))) {
       throw new StoreReadOnlyError(path, `cannot create directory ${dir}`, { cause: error });
@@ -179,6 +175,21 @@ function checkWritable(path: string): void {
       if (isErrno(error, 'ENOENT')) continue;
       throw new StoreReadOnlyError(path, `file ${file}`, { cause: error });
     }
+  }
+}
+
+/**
+ * Creates `dir` and its missing parents. Not `mkdirSync`'s `recursive`, which reports most
+ * failures to create a directory (a read-only file system among them) as ENOENT: whatever went
+ * wrong, the parent is made and the directory tried again, and that attempt throws the reason.
+ */
+function makeDirectory(dir: string): void {
+  try {
+    mkdirSync(dir);
+  } catch (error) {
+    if (isErrno(error, 'EEXIST') && statSync(dir).isDirectory()) return;
+    makeDirectory(dirname(dir));
+    mkdirSync(dir);
   }
 }
 
@@ -226,13 +237,8 @@ function lockAndInspect(db: Db, path: string, verdict: StoreError | undefined): 
  * the file: only call it while this process holds no lock on it.
  */
 function judgeFile(path: string): StoreError | undefined {
-  let size: number;
-  try {
-    size = statSync(path).size;
-  } catch (error) {
-    if (isErrno(error, 'ENOENT')) return undefined;
-    throw error;
-  }
+  const size = statSync(path, { throwIfNoEntry: false })?.size;
+  if (size === undefined) return undefined;
   const head = Buffer.alloc(HEADER_BYTES);
   const fd = openSync(path, 'r');
   try {
@@ -252,12 +258,7 @@ function judgeFile(path: string): StoreError | undefined {
 }
 
 function nonEmpty(file: string): boolean {
-  try {
-    return statSync(file).size > 0;
-  } catch (error) {
-    if (isErrno(error, 'ENOENT')) return false;
-    throw error;
-  }
+  return (statSync(file, { throwIfNoEntry: false })?.size ?? 0) > 0;
 }
 
 function readInstanceId(db: Db, path: string): string {
@@ -382,7 +383,7 @@ function sqlite<T>(path: string, operation: string, fn: () => T): T {
 function classifyOpenError(path: string, error: unknown): unknown {
   if (error instanceof StoreError || !isSqliteError(error)) return error;
   const { code } = error;
-  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+  if (code.startsWith('SQLITE_BUSY')) {
     return new StoreInUseError(path, { cause: error });
   }
   if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') {

@@ -1,7 +1,15 @@
 // What an operator reads when the store refuses something: every typed error's message, hint and
 // cause, from the situation that produces it; and errors that are not the store's pass through.
 import { spawn } from 'node:child_process';
-import { truncateSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  openSync,
+  readFileSync,
+  truncateSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
@@ -197,6 +205,10 @@ describe('the messages of a refused read or write', () => {
     ['an error with a code of its own', Object.assign(new Error('boom'), { code: 'EBOOM' })],
     ['null', null],
     ['undefined', undefined],
+    [
+      'an error named SqliteError without a code',
+      Object.assign(new Error('x'), { name: 'SqliteError' }),
+    ],
   ])("passes the snapshot's own exception through unchanged: %s", (_what, thrown) => {
     const store = openStore(path.join(dirs.make(), 'state.db'));
     const snapshot = {
@@ -218,6 +230,111 @@ describe('the messages of a refused read or write', () => {
     const row = raw.prepare("SELECT value FROM meta WHERE key = 'created_at'").get();
     raw.close();
     expect(row).toEqual({ value: '1234568' });
+  });
+});
+
+/** Writes `bytes` at `offset` of `file`. */
+function patch(file: string, offset: number, bytes: Buffer | string): void {
+  const fd = openSync(file, 'r+');
+  try {
+    writeSync(fd, Buffer.from(bytes), 0, Buffer.byteLength(bytes), offset);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+describe('what SQLite finds on open', () => {
+  it("a header SQLite will not read (its payload fractions) is corrupt, with SQLite's error as cause", () => {
+    const file = path.join(dirs.make(), 'state.db');
+    openSnapshotStore({ path: file }).close();
+    patch(file, 21, 'A'); // must be 64
+    expect(thrownBy(() => openSnapshotStore({ path: file }))).toMatchObject({
+      code: 'ERR_CONDO_STORE_CORRUPT',
+      message: `state database ${file} is corrupt: file is not a database`,
+      hint: RESTORE,
+      cause: expect.objectContaining({ code: 'SQLITE_NOTADB' }),
+    });
+  });
+
+  it('a file format SQLite may read but not write is read-only, with the cause', () => {
+    const file = path.join(dirs.make(), 'state.db');
+    openSnapshotStore({ path: file }).close();
+    patch(file, 18, Buffer.from([3])); // the file format's write version
+    expect(thrownBy(() => openSnapshotStore({ path: file }))).toMatchObject({
+      code: 'ERR_CONDO_STORE_READ_ONLY',
+      message: `state database ${file} is not writable: attempt to write a readonly database`,
+      hint: 'condod needs write access to the database file and to its directory',
+      cause: expect.objectContaining({ code: 'SQLITE_READONLY' }),
+    });
+  });
+
+  it("quick_check's problems: the first three of them, in the message", () => {
+    const file = path.join(dirs.make(), 'state.db');
+    const store = openSnapshotStore({ path: file });
+    for (const service of ['a', 'b', 'c', 'd']) store.save(service, { revision: 'r', snapshot: 1 });
+    store.close();
+    // NULL revisions behind the schema's back: drop NOT NULL from the stored CREATE TABLE (same
+    // length), write them, put it back.
+    const swap = (from: string, to: string) => {
+      const at = readFileSync(file).indexOf(from);
+      expect(at).toBeGreaterThan(0);
+      patch(file, at, to);
+    };
+    swap('revision   TEXT NOT NULL', 'revision   TEXT         ');
+    const raw = new Database(file);
+    raw.exec('UPDATE snapshots SET revision = NULL');
+    raw.close();
+    swap('revision   TEXT         ', 'revision   TEXT NOT NULL');
+    const problem = 'NULL value in snapshots.revision';
+    expect(thrownBy(() => openSnapshotStore({ path: file }))).toMatchObject({
+      code: 'ERR_CONDO_STORE_CORRUPT',
+      message: `state database ${file} is corrupt: ${problem}; ${problem}; ${problem}`,
+    });
+  });
+
+  it('":memory:", which SQLite takes for an in-memory database, is refused: it cannot be WAL', () => {
+    expect(thrownBy(() => openSnapshotStore({ path: ':memory:' }))).toMatchObject({
+      code: 'ERR_CONDO_STORE_IO',
+      message: 'state database :memory:: switching to WAL (got memory) failed',
+    });
+  });
+
+  it('a database file deleted while it is being created is refused, and its path stays free', () => {
+    const file = path.join(dirs.make(), 'state.db');
+    // The clock is read once, while the new database is set up.
+    const deleting = { now: () => (unlinkSync(file), 1_000) };
+    expect(thrownBy(() => openSnapshotStore({ path: file, clock: deleting }))).toMatchObject({
+      code: 'ERR_CONDO_STORE_IO',
+      message: `state database ${file}: open (the file vanished) failed`,
+    });
+    expect(openStore(file).loadAll()).toEqual([]);
+  });
+
+  it('a live owner comes first: a file another process holds is in use, even with a garbage header', async () => {
+    const file = path.join(dirs.make(), 'state.db');
+    openSnapshotStore({ path: file }).close();
+    const require = createRequire(path.join(packageDir, 'package.json'));
+    const script = `
+      const Database = require(${JSON.stringify(require.resolve('better-sqlite3'))});
+      const db = new Database(process.argv[1]);
+      db.pragma('locking_mode = EXCLUSIVE');
+      db.exec('BEGIN EXCLUSIVE');
+      console.log('locked');
+      setInterval(() => {}, 1000);`;
+    const child = spawn(process.execPath, ['-e', script, file], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+      patch(file, 0, 'this is not a database'); // what the owner is in the middle of is its business
+      expect(thrownBy(() => openSnapshotStore({ path: file }))).toMatchObject({
+        code: 'ERR_CONDO_STORE_IN_USE',
+        cause: expect.objectContaining({ code: 'SQLITE_BUSY' }),
+      });
+    } finally {
+      child.kill('SIGKILL');
+      await exited(child);
+    }
   });
 });
 

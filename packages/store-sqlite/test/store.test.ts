@@ -2,11 +2,14 @@ import {
   closeSync,
   existsSync,
   openSync,
+  readFileSync,
   statSync,
   truncateSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';
@@ -14,7 +17,7 @@ import fc from 'fast-check';
 import { SimulatedClock } from '@condo/test-utils';
 import { SCHEMA_VERSION, StoreSchemaError, openSnapshotStore } from '@condo/store-sqlite';
 import type { SnapshotStore } from '@condo/store-sqlite';
-import { fingerprint, tempDirs } from './helpers.js';
+import { fingerprint, packageDir, tempDirs } from './helpers.js';
 
 const dirs = tempDirs();
 const open: SnapshotStore[] = [];
@@ -251,6 +254,98 @@ describe('openSnapshotStore', () => {
       expect.objectContaining({ code: 'ERR_CONDO_STORE_TRUNCATED' }),
     );
     expect(fingerprint(file)).toBe(before);
+  });
+
+  describe('a file shorter than its header says, beside a journal, is left to SQLite', () => {
+    /**
+     * What a checkpoint killed after writing page 1 leaves: the main file with the header of the
+     * whole database (12 pages) but 1 page long, and every page still in the WAL. Built from a
+     * copy of an open store's files (the WAL goes away on close; reading the database file here
+     * drops the store's lock, which does not matter for a store closed right after).
+     */
+    function cutCheckpoint(): { main: Buffer; wal: Buffer } {
+      const file = path.join(dirs.make(), 'source.db');
+      const store = openSnapshotStore({ path: file });
+      for (let i = 0; i < 40; i++) {
+        store.save(`svc-${i}`, { revision: 'r', snapshot: { pad: 'x'.repeat(400) } });
+      }
+      const main = readFileSync(file);
+      const wal = readFileSync(`${file}-wal`);
+      store.close();
+      const pageSize = wal.readUInt32BE(8);
+      let page1: Buffer | undefined;
+      for (let frame = 32; frame + 24 + pageSize <= wal.length; frame += 24 + pageSize) {
+        if (wal.readUInt32BE(frame) === 1) page1 = wal.subarray(frame + 24, frame + 24 + pageSize);
+      }
+      page1?.copy(main, 0, 0, 100);
+      return { main, wal };
+    }
+
+    function place(files: Record<string, Buffer>): string {
+      const file = path.join(dirs.make(), 'state.db');
+      for (const [suffix, bytes] of Object.entries(files)) writeFileSync(`${file}${suffix}`, bytes);
+      return file;
+    }
+
+    it('opens with everything when the pages are in the WAL; without it, it is truncated', () => {
+      const { main, wal } = cutCheckpoint();
+      expect(openStore(place({ '': main, '-wal': wal })).loadAll()).toHaveLength(40);
+      for (const cut of [place({ '': main }), place({ '': main, '-wal': Buffer.alloc(0) })]) {
+        expect(() => openSnapshotStore({ path: cut })).toThrow(
+          expect.objectContaining({
+            code: 'ERR_CONDO_STORE_TRUNCATED',
+            message: `state database ${cut} is truncated: ${main.length} bytes, its header says at least ${12 * 4096}`,
+          }),
+        );
+      }
+    });
+
+    it('a rollback journal with nothing to roll back: SQLite finds it corrupt', () => {
+      const { main } = cutCheckpoint();
+      const file = place({ '': main, '-journal': Buffer.alloc(4096) });
+      expect(() => openSnapshotStore({ path: file })).toThrow(
+        expect.objectContaining({
+          code: 'ERR_CONDO_STORE_CORRUPT',
+          message: `state database ${file} is corrupt: database disk image is malformed`,
+        }),
+      );
+    });
+  });
+
+  it('backs up a consistent copy while it stays open and in use', async () => {
+    const dir = dirs.make();
+    const store = openStore(path.join(dir, 'state.db'));
+    store.save('web', { revision: 'r', snapshot: { a: 1 } });
+    store.saveOwner('web', '/etc/condo/web.edn');
+    await store.backup(path.join(dir, 'backup.db'));
+    store.save('api', { revision: 'r', snapshot: 2 });
+    const copy = openStore(path.join(dir, 'backup.db'));
+    expect(copy.instanceId).toBe(store.instanceId);
+    expect(copy.loadAll().map((r) => [r.service, r.snapshot])).toEqual([['web', { a: 1 }]]);
+    expect(copy.loadOwners()).toEqual(new Map([['web', '/etc/condo/web.edn']]));
+  });
+
+  it("closing a closed store again does not release the file's next owner", () => {
+    const file = path.join(dirs.make(), 'state.db');
+    const first = openSnapshotStore({ path: file });
+    first.close();
+    const second = openStore(file);
+    first.close();
+    expect(() => openSnapshotStore({ path: file })).toThrow(
+      expect.objectContaining({
+        code: 'ERR_CONDO_STORE_IN_USE',
+        hint: 'this process has it open already',
+      }),
+    );
+    // Refused before it read the file, so the lock is still held (see test/durability.test.ts).
+    const require = createRequire(path.join(packageDir, 'package.json'));
+    const script = `
+      const Database = require(${JSON.stringify(require.resolve('better-sqlite3'))});
+      try { new Database(process.argv[1], { timeout: 0 }).exec('BEGIN EXCLUSIVE'); process.stdout.write('locked'); }
+      catch (e) { process.stdout.write(e.code); }`;
+    const other = spawnSync(process.execPath, ['-e', script, file], { encoding: 'utf8' });
+    expect(other.stdout).toMatch(/^SQLITE_BUSY/);
+    second.save('a', { revision: 'r', snapshot: 1 });
   });
 
   it('reports a snapshot row that is not JSON as corrupt', () => {
