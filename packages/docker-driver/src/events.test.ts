@@ -477,3 +477,30 @@ describe('DockerEventStream: resuming without repeats', () => {
     await stream.close();
   });
 });
+
+describe('DockerEventStream: an onListenerError that throws', () => {
+  it('while delivering events.connected: the connection is closed, reported, and replaced by one', async () => {
+    const handlerBug = new Error('onListenerError bug');
+    let calls = 0;
+    const { clock, opens, stream, seen, accept, listen, shut } = engine({
+      onListenerError: () => {
+        if (calls++ === 0) throw handlerBug;
+      },
+    });
+    listen();
+    stream.subscribe(() => {
+      throw new Error('listener bug');
+    });
+    const first = await accept();
+    expect(first.destroyed).toBe(true); // not left open beside the next connection
+    expect(seen).toEqual([
+      { type: 'events.connected', reconnected: false },
+      { type: 'events.disconnected', error: handlerBug },
+    ]);
+    clock.advance(100);
+    const second = await accept();
+    expect(opens).toHaveLength(2);
+    expect(second.destroyed).toBe(false);
+    await shut();
+  });
+});

@@ -234,6 +234,9 @@ export class DockerEventStream {
       }
       const wasConnected = this.#connected;
       this.#connected = false;
+      // Ended already, unless delivering `events.connected` threw (a throwing onListenerError):
+      // then it would go on delivering beside the next connection.
+      (this.#current as { destroy?: () => void } | undefined)?.destroy?.();
       this.#current = undefined;
       if (this.#closed) break;
       if (wasConnected) this.#emit({ type: 'events.disconnected', error });
