@@ -182,14 +182,24 @@ function checkWritable(path: string): void {
  * Creates `dir` and its missing parents. Not `mkdirSync`'s `recursive`, which reports most
  * failures to create a directory (a read-only file system among them) as ENOENT: whatever went
  * wrong, the parent is made and the directory tried again, and that attempt throws the reason.
+ * A directory that another process creates meanwhile is as good as ours (as with `recursive`).
  */
 function makeDirectory(dir: string): void {
+  try {
+    mkdirOrFindDirectory(dir);
+  } catch (error) {
+    if (dirname(dir) === dir) throw error;
+    makeDirectory(dirname(dir));
+    mkdirOrFindDirectory(dir);
+  }
+}
+
+function mkdirOrFindDirectory(dir: string): void {
   try {
     mkdirSync(dir);
   } catch (error) {
     if (isErrno(error, 'EEXIST') && statSync(dir).isDirectory()) return;
-    makeDirectory(dirname(dir));
-    mkdirSync(dir);
+    throw error;
   }
 }
 

@@ -23,9 +23,21 @@ const dirs = tempDirs();
 const open: SnapshotStore[] = [];
 const undo: Array<() => void> = [];
 afterEach(() => {
-  for (const store of open.splice(0)) store.close();
-  for (const step of undo.splice(0).reverse()) step();
-  dirs.cleanup();
+  // Every step runs even when one throws: a mount or an immutable flag left behind outlives the run.
+  const steps = [
+    ...open.splice(0).map((store) => () => store.close()),
+    ...undo.splice(0).reverse(),
+    () => dirs.cleanup(),
+  ];
+  const errors: unknown[] = [];
+  for (const step of steps) {
+    try {
+      step();
+    } catch (error) {
+      errors.push(error);
+    }
+  }
+  if (errors.length > 0) throw new AggregateError(errors, 'cleaning up after the test failed');
 });
 
 const rootIt = process.getuid?.() === 0 ? it : it.skip;
