@@ -47,7 +47,9 @@ function mountTmpfs(options: string): string {
   const dir = path.join(dirs.make(), 'mnt');
   mkdirSync(dir);
   execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir]);
-  undo.push(() => execFileSync('umount', [dir]));
+  // Lazy: detached even while a file on it is still open (a store a failed test or a mutant left
+  // open), so that no mount outlives the test; the memory goes when the last descriptor closes.
+  undo.push(() => execFileSync('umount', ['--lazy', dir]));
   return dir;
 }
 
