@@ -146,8 +146,9 @@ export interface ImportResult {
  * Creates a new state database at `to` holding the snapshots of an upstream condo state file.
  * All or nothing: the database appears complete under its name, or not at all. Throws
  * {@link UpstreamStateError} for a file that does not convert (listing every problem),
- * {@link StoreExistsError} when `to` exists, and {@link StoreIoError} when the disk fills up
- * before the database is complete; never overwrites anything.
+ * {@link StoreExistsError} when `to` exists, and {@link StoreIoError} when writing, the final
+ * checkpoint or linking the database into place fails (the disk filled up, I/O error, ...);
+ * never overwrites anything, and leaves no file behind when it throws.
  */
 export function importUpstreamStateFile(options: ImportUpstreamOptions): ImportResult {
   const { from, to } = options;
@@ -193,7 +194,10 @@ export function importUpstreamStateFile(options: ImportUpstreamOptions): ImportR
       linkSync(temp, to);
     } catch (error) {
       if (isErrno(error, 'EEXIST')) throw new StoreExistsError(to, { cause: error });
-      throw error;
+      throw new StoreIoError(to, 'linking the import into place', {
+        hint: 'is the disk full, or out of inodes? free some space and import again',
+        cause: error,
+      });
     }
     return {
       path: to,

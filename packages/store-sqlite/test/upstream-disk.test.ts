@@ -86,7 +86,7 @@ describe('importUpstreamStateFile on a disk that fills up (root: skipped off-roo
   });
 
   rootIt(
-    'reports a link that fails for want of inodes as that failure, not as an existing target',
+    'reports a link that fails for want of inodes as an I/O error with that cause, not as an existing target',
     () => {
       // tmpfs counts every name, a hard link's too. While the store writes, the rest of the inodes
       // are taken, and the WAL's is held open so that deleting the WAL frees none for the link.
@@ -112,7 +112,13 @@ describe('importUpstreamStateFile on a disk that fills up (root: skipped off-roo
         };
         try {
           expect(() => importUpstreamStateFile({ from, to, clock })).toThrow(
-            expect.objectContaining({ code: 'ENOSPC', syscall: 'link' }),
+            expect.objectContaining({
+              code: 'ERR_CONDO_STORE_IO',
+              operation: 'linking the import into place',
+              message: `state database ${to}: linking the import into place failed`,
+              hint: 'is the disk full, or out of inodes? free some space and import again',
+              cause: expect.objectContaining({ code: 'ENOSPC', syscall: 'link' }),
+            }),
           );
         } finally {
           if (heldWal !== undefined) closeSync(heldWal);
