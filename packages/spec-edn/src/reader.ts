@@ -66,8 +66,9 @@ class ReadFailure extends Error {
   }
 }
 
-const CLOSERS: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
-const COLL_NAMES: Record<string, string> = {
+type Opener = '(' | '[' | '{' | '#{';
+const CLOSERS: Record<Opener, string> = { '(': ')', '[': ']', '{': '}', '#{': '}' };
+const COLL_NAMES: Record<Opener, string> = {
   '(': 'list',
   '[': 'vector',
   '{': 'map',
@@ -243,11 +244,11 @@ class Reader {
     }
   }
 
-  private readCollection(opener: string, start: SourcePos, depth: number): EdnNode {
-    const name = COLL_NAMES[opener] ?? 'collection';
+  private readCollection(opener: Opener, start: SourcePos, depth: number): EdnNode {
+    const name = COLL_NAMES[opener];
     this.checkDepth(depth + 1, start, `this ${name}`);
     for (let k = 0; k < opener.length; k++) this.advance();
-    const closer = CLOSERS[opener === '#{' ? '{' : opener] ?? '}';
+    const closer = CLOSERS[opener];
     const items: EdnNode[] = [];
     for (;;) {
       const item = this.readForm(depth + 1);
@@ -437,8 +438,8 @@ class Reader {
         const digits = int[2] === 'N' ? tok.slice(0, -1) : tok;
         return { kind: 'integer', value: BigInt(digits), big: int[2] === 'N', start, end };
       }
-      const float = FLOAT_RE.exec(tok);
-      if (float && (float[2] !== undefined || float[3] !== undefined || float[4] !== undefined)) {
+      const float = FLOAT_RE.exec(tok); // INT_RE failed: a match has a fraction, exponent or M
+      if (float) {
         const decimal = float[4] === 'M';
         const body = decimal ? tok.slice(0, -1) : tok;
         return { kind: 'float', value: Number(body), decimal, text: body, start, end };
