@@ -471,10 +471,12 @@ class Reader {
     if (!SYMBOL_CHAR_RE.test(tok)) {
       bad('EDN has no such syntax', 'a symbol, keyword, number, string or collection');
     }
-    if ((c0 === '.' || c0 === '+' || c0 === '-') && /[0-9]/.test(c1)) {
+    // '+' or '-' before a digit was read as a number above.
+    if (c0 === '.' && /[0-9]/.test(c1)) {
       bad('a symbol cannot start with a number', 'a number with a leading digit, such as 0.5');
     }
-    if (c0 === ':' || c0 === '#' || c0 === "'" || !validNamespaced(tok)) {
+    // A token starting with ':' is a keyword (above), one starting with '#' a dispatch (readForm).
+    if (c0 === "'" || !validNamespaced(tok)) {
       bad('not a valid symbol', 'a symbol such as foo or ns/foo');
     }
     return { kind: 'symbol', name: tok, start, end };
@@ -494,12 +496,15 @@ class Reader {
       }
       this.failStrayCloser();
     }
+    // The reader stands just past the form, whose last character (never a newline) is on this line.
+    const lastLine = this.line;
+    const lastColumn = this.i - this.lineStart;
     const next = this.readForm(0);
     if (next !== null) {
       this.fail(
         SPEC_ERROR_CODES.TRAILING_FORM,
         next.start,
-        `a second top-level form after the first one (which ended at ${node.start.line}:${node.start.column})`,
+        `a second top-level form after the first one (which ended at ${lastLine}:${lastColumn})`,
         truncate(this.text.slice(next.start.offset, next.end)),
         'one EDN map per file, nothing after it',
       );
