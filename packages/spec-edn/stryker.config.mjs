@@ -2,9 +2,10 @@
 import { strykerConfig } from '../../scripts/stryker.base.mjs';
 
 // The fuzzers cover nearly every mutant and Stryker runs every covering test: a fixed seed and a
-// tenth of the runs meet every mutant with the same inputs and keep a mutant's run short.
+// fiftieth of the fuzzers' runs meet every mutant with the same inputs and keep a mutant's run
+// short (the run of 2026-11-30 still took 115 min). The roundtrip and lint properties keep theirs.
 process.env.FUZZ_SEED ??= '1';
-process.env.FUZZ_RUNS_SCALE ??= '0.1';
+process.env.FUZZ_RUNS_SCALE ??= '0.02';
 
 export default strykerConfig({
   pkg: 'spec-edn',
