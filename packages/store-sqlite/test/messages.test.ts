@@ -1,6 +1,6 @@
 // What an operator reads when the store refuses something: every typed error's message, hint and
 // cause, from the situation that produces it; and errors that are not the store's pass through.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import {
   closeSync,
   openSync,
@@ -12,6 +12,7 @@ import {
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';
 import {
@@ -24,7 +25,7 @@ import {
 } from '@condo/store-sqlite';
 import type { SnapshotStore } from '@condo/store-sqlite';
 import { SimulatedClock } from '@condo/test-utils';
-import { exited, packageDir, tempDirs } from './helpers.js';
+import { exited, packageDir, tempDirs, thrownBy } from './helpers.js';
 
 const dirs = tempDirs();
 const open: SnapshotStore[] = [];
@@ -39,13 +40,20 @@ function openStore(file: string): SnapshotStore {
   return store;
 }
 
-function thrownBy(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
+/** A process that takes SQLite's exclusive lock on `file`, prints `locked`, then runs `then`. */
+function lockInAnotherProcess(
+  file: string,
+  then: string,
+): ChildProcessByStdio<null, Readable, null> {
+  const require = createRequire(path.join(packageDir, 'package.json'));
+  const script = `
+    const Database = require(${JSON.stringify(require.resolve('better-sqlite3'))});
+    const db = new Database(process.argv[1]);
+    db.pragma('locking_mode = EXCLUSIVE');
+    db.exec('BEGIN EXCLUSIVE');
+    console.log('locked');
+    ${then};`;
+  return spawn(process.execPath, ['-e', script, file], { stdio: ['ignore', 'pipe', 'inherit'] });
 }
 
 const RESTORE = 'restore it from a backup or move it aside; condod never overwrites it';
@@ -313,17 +321,7 @@ describe('what SQLite finds on open', () => {
   it('a live owner comes first: a file another process holds is in use, even with a garbage header', async () => {
     const file = path.join(dirs.make(), 'state.db');
     openSnapshotStore({ path: file }).close();
-    const require = createRequire(path.join(packageDir, 'package.json'));
-    const script = `
-      const Database = require(${JSON.stringify(require.resolve('better-sqlite3'))});
-      const db = new Database(process.argv[1]);
-      db.pragma('locking_mode = EXCLUSIVE');
-      db.exec('BEGIN EXCLUSIVE');
-      console.log('locked');
-      setInterval(() => {}, 1000);`;
-    const child = spawn(process.execPath, ['-e', script, file], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = lockInAnotherProcess(file, 'setInterval(() => {}, 1000)');
     try {
       await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
       patch(file, 0, 'this is not a database'); // what the owner is in the middle of is its business
@@ -342,17 +340,7 @@ describe('lockTimeoutMs', () => {
   it('waits for another process to release the database', async () => {
     const file = path.join(dirs.make(), 'state.db');
     openSnapshotStore({ path: file }).close();
-    const require = createRequire(path.join(packageDir, 'package.json'));
-    const script = `
-      const Database = require(${JSON.stringify(require.resolve('better-sqlite3'))});
-      const db = new Database(process.argv[1]);
-      db.pragma('locking_mode = EXCLUSIVE');
-      db.exec('BEGIN EXCLUSIVE');
-      console.log('locked');
-      setTimeout(() => process.exit(0), 400);`;
-    const child = spawn(process.execPath, ['-e', script, file], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = lockInAnotherProcess(file, 'setTimeout(() => process.exit(0), 400)');
     await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
     expect(thrownBy(() => openSnapshotStore({ path: file }))).toMatchObject({
       code: 'ERR_CONDO_STORE_IN_USE',

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { openSnapshotStore } from '@condo/store-sqlite';
 import type { SnapshotStore } from '@condo/store-sqlite';
-import { tempDirs } from './helpers.js';
+import { tempDirs, thrownBy } from './helpers.js';
 
 const dirs = tempDirs();
 const open: SnapshotStore[] = [];
@@ -72,15 +72,6 @@ function fillUp(dir: string): string {
     closeSync(fd);
   }
   return filler;
-}
-
-function thrownBy(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
 }
 
 const HINT = 'condod needs write access to the database file and to its directory';
