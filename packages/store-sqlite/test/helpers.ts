@@ -1,7 +1,16 @@
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { it } from '@jest/globals';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -103,4 +112,18 @@ export function thrownBy(fn: () => unknown): unknown {
     return error;
   }
   throw new Error('expected a throw');
+}
+
+/** `it` for tests that need root (mount, chattr, seteuid): skipped, as its name says, off-root. */
+export const rootIt: typeof it.skip = process.getuid?.() === 0 ? it : it.skip;
+
+/**
+ * Creates the directory `at` and mounts a new tmpfs there (`options` as for `mount -o`); returns
+ * the unmount. Lazy: detached even while a file on it is still open (a store a failed test or a
+ * mutant left open), so that no mount outlives the test; the memory goes with the last descriptor.
+ */
+export function mountTmpfs(at: string, options: string): () => void {
+  mkdirSync(at);
+  execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', at]);
+  return () => execFileSync('umount', ['--lazy', at]);
 }

@@ -4,7 +4,6 @@
 // undoes that even when it fails.
 import { execFileSync } from 'node:child_process';
 import {
-  mkdirSync,
   openSync,
   readFileSync,
   rmSync,
@@ -14,10 +13,10 @@ import {
   closeSync,
 } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect } from '@jest/globals';
 import { openSnapshotStore } from '@condo/store-sqlite';
 import type { SnapshotStore } from '@condo/store-sqlite';
-import { tempDirs, thrownBy } from './helpers.js';
+import { mountTmpfs, rootIt, tempDirs, thrownBy } from './helpers.js';
 
 const dirs = tempDirs();
 const open: SnapshotStore[] = [];
@@ -40,16 +39,10 @@ afterEach(() => {
   if (errors.length > 0) throw new AggregateError(errors, 'cleaning up after the test failed');
 });
 
-const rootIt = process.getuid?.() === 0 ? it : it.skip;
-
 /** A new tmpfs mounted at a new directory, unmounted after the test. */
-function mountTmpfs(options: string): string {
+function mountTestTmpfs(options: string): string {
   const dir = path.join(dirs.make(), 'mnt');
-  mkdirSync(dir);
-  execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir]);
-  // Lazy: detached even while a file on it is still open (a store a failed test or a mutant left
-  // open), so that no mount outlives the test; the memory goes when the last descriptor closes.
-  undo.push(() => execFileSync('umount', ['--lazy', dir]));
+  undo.push(mountTmpfs(dir, options));
   return dir;
 }
 
@@ -78,7 +71,7 @@ const HINT = 'condod needs write access to the database file and to its director
 
 describe('a state path that cannot be written is refused before any write (root: skipped off-root)', () => {
   rootIt('a directory to create on a read-only file system', () => {
-    const ro = mountTmpfs('ro,size=64k');
+    const ro = mountTestTmpfs('ro,size=64k');
     const file = path.join(ro, 'sub', 'state.db');
     expect(thrownBy(() => openSnapshotStore({ path: file }))).toMatchObject({
       code: 'ERR_CONDO_STORE_READ_ONLY',
@@ -89,7 +82,7 @@ describe('a state path that cannot be written is refused before any write (root:
   });
 
   rootIt('an existing directory on a read-only file system', () => {
-    const ro = mountTmpfs('ro,size=64k');
+    const ro = mountTestTmpfs('ro,size=64k');
     const file = path.join(ro, 'state.db');
     expect(thrownBy(() => openSnapshotStore({ path: file }))).toMatchObject({
       code: 'ERR_CONDO_STORE_READ_ONLY',
@@ -148,7 +141,7 @@ describe('a state path that cannot be written is refused before any write (root:
 
 describe('a disk that fills up (root: skipped off-root)', () => {
   rootIt('an open that cannot write the new database is an I/O error with the cause', () => {
-    const disk = mountTmpfs('size=256k');
+    const disk = mountTestTmpfs('size=256k');
     fillUp(disk);
     const file = path.join(disk, 'state.db');
     expect(thrownBy(() => openSnapshotStore({ path: file }))).toMatchObject({
@@ -159,7 +152,7 @@ describe('a disk that fills up (root: skipped off-root)', () => {
   });
 
   rootIt('each write is an I/O error naming it; freeing space makes the store work again', () => {
-    const disk = mountTmpfs('size=256k');
+    const disk = mountTestTmpfs('size=256k');
     const file = path.join(disk, 'state.db');
     const store = openSnapshotStore({ path: file });
     open.push(store);
@@ -191,7 +184,7 @@ describe('a disk that fills up (root: skipped off-root)', () => {
 describe('reads that fail after the store is open (root: skipped off-root)', () => {
   /** An open store on a small tmpfs, holding one snapshot and one owner, all in its WAL. */
   function storeOnTmpfs(): { store: SnapshotStore; file: string; wal: string } {
-    const file = path.join(mountTmpfs('size=256k'), 'state.db');
+    const file = path.join(mountTestTmpfs('size=256k'), 'state.db');
     const store = openSnapshotStore({ path: file });
     open.push(store);
     store.save('web', { revision: 'r', snapshot: 1 });

@@ -1,10 +1,8 @@
 // An import onto a disk that fills up is all or nothing: it fails and leaves no file behind, or it
 // succeeds and the new database holds every snapshot. Root only: each test mounts a small tmpfs.
-import { execFileSync } from 'node:child_process';
 import {
   closeSync,
   existsSync,
-  mkdirSync,
   openSync,
   readdirSync,
   rmSync,
@@ -12,10 +10,10 @@ import {
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect } from '@jest/globals';
 import { importUpstreamStateFile, openSnapshotStore } from '@condo/store-sqlite';
 import type { StoreIoError } from '@condo/store-sqlite';
-import { tempDirs } from './helpers.js';
+import { mountTmpfs, rootIt, tempDirs } from './helpers.js';
 
 const dirs = tempDirs();
 afterEach(() => dirs.cleanup());
@@ -32,17 +30,13 @@ function withTmpfs(options: string, fn: (from: string, disk: string) => void): v
   const from = path.join(dir, 'state.json');
   writeFileSync(from, JSON.stringify(upstream));
   const disk = path.join(dir, 'disk');
-  mkdirSync(disk);
-  execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', disk]);
+  const unmount = mountTmpfs(disk, options);
   try {
     fn(from, disk);
   } finally {
-    // Lazy: detached even while a file on it is still open, so that no mount outlives the test.
-    execFileSync('umount', ['--lazy', disk]);
+    unmount();
   }
 }
-
-const rootIt = process.getuid?.() === 0 ? it : it.skip;
 
 describe('importUpstreamStateFile on a disk that fills up (root: skipped off-root)', () => {
   rootIt('fails whole or succeeds whole with every amount of free space', () => {
