@@ -1,6 +1,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readEdn } from '../src/reader.js';
+import type { EdnNode, ReadIssue, ReadOptions } from '../src/reader.js';
 
 export const corpusDir = join(dirname(fileURLToPath(import.meta.url)), 'corpus');
 
@@ -26,4 +28,18 @@ export function readExpected<T>(kind: 'valid' | 'invalid'): Record<string, T> {
     string,
     T
   >;
+}
+
+/** The node `text` reads to; fails the test when the reader rejects it. */
+export function read(text: string): EdnNode {
+  const r = readEdn(text);
+  if (!r.ok) throw new Error(`expected ${JSON.stringify(text)} to read, got: ${r.issue.message}`);
+  return r.node;
+}
+
+/** The issue the reader rejects `text` with; fails the test when it reads. */
+export function issueOf(text: string, options?: ReadOptions): ReadIssue {
+  const r = readEdn(text, options);
+  if (r.ok) throw new Error(`expected ${JSON.stringify(text)} to be rejected, read ${r.node.kind}`);
+  return r.issue;
 }

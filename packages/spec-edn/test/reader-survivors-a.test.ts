@@ -2,20 +2,7 @@
 // message, found and expected to the user unchanged, so these are tested word for word.
 import { describe, expect, it } from '@jest/globals';
 import { SPEC_ERROR_CODES } from '../src/codes.js';
-import { readEdn } from '../src/reader.js';
-import type { EdnNode, ReadIssue, ReadOptions } from '../src/reader.js';
-
-function read(text: string): EdnNode {
-  const r = readEdn(text);
-  if (!r.ok) throw new Error(`expected ${JSON.stringify(text)} to read, got: ${r.issue.message}`);
-  return r.node;
-}
-
-function issueOf(text: string, options?: ReadOptions): ReadIssue {
-  const r = readEdn(text, options);
-  if (r.ok) throw new Error(`expected ${JSON.stringify(text)} to be rejected`);
-  return r.issue;
-}
+import { issueOf, read } from './helpers.js';
 
 describe('character literals', () => {
   it.each([

@@ -3,19 +3,12 @@
 // them in a lint error.
 import { describe, expect, it } from '@jest/globals';
 import { readEdn } from '../src/reader.js';
-import type { ReadIssue } from '../src/reader.js';
-
-function issueOf(text: string): ReadIssue {
-  const r = readEdn(text);
-  if (r.ok) throw new Error(`expected ${JSON.stringify(text)} to be rejected, read ${r.node.kind}`);
-  return r.issue;
-}
+import { issueOf, read } from './helpers.js';
 
 function symbolName(text: string): string {
-  const r = readEdn(text);
-  if (!r.ok) throw new Error(`expected ${JSON.stringify(text)} to read: ${r.issue.message}`);
-  if (r.node.kind !== 'symbol') throw new Error(`expected a symbol, read ${r.node.kind}`);
-  return r.node.name;
+  const node = read(text);
+  if (node.kind !== 'symbol') throw new Error(`expected a symbol, read ${node.kind}`);
+  return node.name;
 }
 
 describe('symbols', () => {
