@@ -1,13 +1,12 @@
 // What the store promises about the disk and its lock, checked against the real thing: the
 // fsyncs SQLite issues (strace attached to this process) and the lock seen from another process.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { openSnapshotStore } from '@condo/store-sqlite';
 import type { SnapshotStore } from '@condo/store-sqlite';
-import { packageDir, tempDirs } from './helpers.js';
+import { lockFromAnotherProcess, tempDirs } from './helpers.js';
 
 const dirs = tempDirs();
 const open: SnapshotStore[] = [];
@@ -74,14 +73,7 @@ describe('ownership within one process', () => {
     );
     // Closing any descriptor of the file drops a POSIX lock: had the refused open read the
     // header, another process could now take the database from under the owner.
-    const require = createRequire(path.join(packageDir, 'package.json'));
-    const script = `
-      const Database = require(${JSON.stringify(require.resolve('better-sqlite3'))});
-      const db = new Database(process.argv[1], { timeout: 0 });
-      try { db.exec('BEGIN EXCLUSIVE'); process.stdout.write('locked'); }
-      catch (e) { process.stdout.write(e.code); }`;
-    const other = spawnSync(process.execPath, ['-e', script, file], { encoding: 'utf8' });
-    expect(other.stdout.trim()).toMatch(/^SQLITE_BUSY/);
+    expect(lockFromAnotherProcess(file)).toMatch(/^SQLITE_BUSY/);
     // And the owner still works.
     store.save('a', { revision: 'r', snapshot: 1 });
     expect(store.load('a')?.snapshot).toBe(1);

@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { it } from '@jest/globals';
@@ -13,6 +13,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 export const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -126,4 +127,17 @@ export function mountTmpfs(at: string, options: string): () => void {
   mkdirSync(at);
   execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', at]);
   return () => execFileSync('umount', ['--lazy', at]);
+}
+
+/**
+ * Whether another process can take SQLite's exclusive lock on `file` now (no waiting): `locked`,
+ * or the SQLite error code it got (`SQLITE_BUSY` while a store here holds the file).
+ */
+export function lockFromAnotherProcess(file: string): string {
+  const require = createRequire(path.join(packageDir, 'package.json'));
+  const script = `
+    const Database = require(${JSON.stringify(require.resolve('better-sqlite3'))});
+    try { new Database(process.argv[1], { timeout: 0 }).exec('BEGIN EXCLUSIVE'); process.stdout.write('locked'); }
+    catch (e) { process.stdout.write(e.code); }`;
+  return spawnSync(process.execPath, ['-e', script, file], { encoding: 'utf8' }).stdout;
 }

@@ -8,8 +8,6 @@ import {
   writeFileSync,
   writeSync,
 } from 'node:fs';
-import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';
@@ -17,7 +15,7 @@ import fc from 'fast-check';
 import { SimulatedClock } from '@condo/test-utils';
 import { SCHEMA_VERSION, StoreSchemaError, openSnapshotStore } from '@condo/store-sqlite';
 import type { SnapshotStore } from '@condo/store-sqlite';
-import { fingerprint, packageDir, tempDirs } from './helpers.js';
+import { fingerprint, lockFromAnotherProcess, tempDirs } from './helpers.js';
 
 const dirs = tempDirs();
 const open: SnapshotStore[] = [];
@@ -338,13 +336,7 @@ describe('openSnapshotStore', () => {
       }),
     );
     // Refused before it read the file, so the lock is still held (see test/durability.test.ts).
-    const require = createRequire(path.join(packageDir, 'package.json'));
-    const script = `
-      const Database = require(${JSON.stringify(require.resolve('better-sqlite3'))});
-      try { new Database(process.argv[1], { timeout: 0 }).exec('BEGIN EXCLUSIVE'); process.stdout.write('locked'); }
-      catch (e) { process.stdout.write(e.code); }`;
-    const other = spawnSync(process.execPath, ['-e', script, file], { encoding: 'utf8' });
-    expect(other.stdout).toMatch(/^SQLITE_BUSY/);
+    expect(lockFromAnotherProcess(file)).toMatch(/^SQLITE_BUSY/);
     second.save('a', { revision: 'r', snapshot: 1 });
   });
 
